@@ -16,6 +16,12 @@ LOG_DIR="$TESTENV_HOME/log"
 DATA_DIR="$TESTENV_HOME/data"
 ENV_DIR="$TESTENV_HOME/env.d"
 ENV_FILE="$TESTENV_HOME/testenv.env"
+# Data of servers that run as an unprivileged user, who cannot enter root's home.
+if [[ $(id -u) -eq 0 && $DATA_DIR == /root/* ]]; then
+  UNPRIVILEGED_DATA_DIR="/var/lib/shopmesh-testenv"
+else
+  UNPRIVILEGED_DATA_DIR="$DATA_DIR"
+fi
 mkdir -p "$SHOPMESH_CACHE" "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$ENV_DIR"
 
 # Loopback ports: none is a standard port, so a developer's own servers keep working.
