@@ -77,13 +77,24 @@ apt_ensure() {
   ) 9>"$SHOPMESH_CACHE/.apt.lock" >>"$LOG_DIR/apt.log" 2>&1 || { log "apt-get install failed, read $LOG_DIR/apt.log"; return 1; }
 }
 
+# proc_start_time PID: the kernel's start time of a process (field 22 of /proc/PID/stat), which
+# tells a live daemon from an unrelated process that reused its pid after a crash.
+proc_start_time() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20}"
+}
+
 # pid_of NAME: prints the pid of a daemon this environment started, if it still runs.
 # A pid file left by a crash (process gone, or pid reused by another program) is removed.
 pid_of() {
-  local pidfile="$RUN_DIR/$1.pid" pid marker
+  local pidfile="$RUN_DIR/$1.pid" pid started
   [[ -f $pidfile ]] || return 1
-  { read -r pid; read -r marker; } <"$pidfile"
-  if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker"; then
+  { read -r pid; read -r started; } <"$pidfile"
+  if [[ -n $pid && -n $started && $(proc_start_time "$pid") == "$started" ]]; then
     echo "$pid"
     return 0
   fi
@@ -91,15 +102,16 @@ pid_of() {
   return 1
 }
 
-# start_daemon NAME MARKER CMD...: runs CMD in its own session, logs to $LOG_DIR/NAME.log.
-# MARKER is a string of its command line that identifies it again (stale pid detection).
+# start_daemon NAME LABEL CMD...: runs CMD in its own session, logs to $LOG_DIR/NAME.log.
+# LABEL is a short description kept in the pid file for people reading it.
 start_daemon() {
-  local name=$1 marker=$2; shift 2
+  local name=$1 label=$2; shift 2
   pid_of "$name" >/dev/null && return 0
   : >>"$LOG_DIR/$name.log"
   printf '\n=== %s start %s\n' "$(date -Is)" "$*" >>"$LOG_DIR/$name.log"
   setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
-  printf '%s\n%s\n' "$!" "$marker" >"$RUN_DIR/$name.pid"
+  local pid=$!
+  printf '%s\n%s\n%s\n' "$pid" "$(proc_start_time "$pid")" "$label" >"$RUN_DIR/$name.pid"
 }
 
 # stop_daemon NAME: stops only the process group this environment started under NAME.

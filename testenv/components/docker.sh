@@ -92,16 +92,33 @@ docker_start() {
     fi
     wait_until docker 90 docker_check
   fi
-  env_fragment docker "DOCKER_HOST=unix://$DOCKER_SOCKET"
+  # DOCKER_CLI: the Debian client of the same release; a newer client found first on PATH may
+  # lack the buildx plugin, and then cannot build with BuildKit (needed for build secrets).
+  env_fragment docker "DOCKER_HOST=unix://$DOCKER_SOCKET" "DOCKER_CLI=$DOCKER_CLI"
 }
 
 docker_stop() {
-  # dockerd stops its containers on SIGTERM (no live-restore); then containerd and its shims go.
+  # Test containers are disposable: stopped with a short grace time, then dockerd (which would
+  # also stop them on SIGTERM, no live-restore), then containerd. A shim of ours that outlived them (its command line names
+  # our containerd socket) is ended by its pid.
+  local running pid
+  if docker_check; then
+    running=$(docker_cli ps -q)
+    # shellcheck disable=SC2086
+    [[ -z $running ]] || docker_cli stop -t 3 $running >/dev/null 2>&1 || true
+  fi
   stop_daemon docker
   stop_daemon docker-containerd
+  for pid in $(pgrep -f -- "containerd-shim-runc-v2 .*-address $DOCKER_CONTAINERD_SOCKET" || true); do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  # dockerd leaves its bind mount of the host's network namespace behind; it comes back on start.
+  if mountpoint -q "$DOCKER_EXEC_ROOT/netns/default" 2>/dev/null && ! pid_of docker >/dev/null; then
+    umount "$DOCKER_EXEC_ROOT/netns/default" 2>/dev/null || true
+  fi
   rm -f "$DOCKER_SOCKET" "$DOCKER_CONTAINERD_SOCKET"
 }
 
 docker_address() { echo "unix://$DOCKER_SOCKET"; }
 
-docker_check() { [[ -S $DOCKER_SOCKET ]] && docker_cli info >/dev/null 2>&1; }
+docker_check() { [[ -S $DOCKER_SOCKET ]] && timeout 20 "$DOCKER_CLI" -H "unix://$DOCKER_SOCKET" info >/dev/null 2>&1; }

@@ -1,10 +1,13 @@
 # shellcheck shell=bash
-# Kubernetes control plane: kube-apiserver and kube-controller-manager built from the
-# k8s.io/kubernetes Go module at $K8S_VERSION, kwok (sigs.k8s.io/kwok) at $KWOK_VERSION for fake
-# nodes on which Pods become Running and Ready (there is no kubelet and no container runtime),
-# and Istio's CRDs. Needs the etcd component running (stage 2 of testenv/up).
+# Kubernetes control plane: kube-apiserver, kube-controller-manager and kube-scheduler built from
+# the k8s.io/kubernetes Go module at $K8S_VERSION, kwok (sigs.k8s.io/kwok) at $KWOK_VERSION for
+# fake nodes on which Pods become Running and Ready (there is no kubelet and no container runtime:
+# no container runs, no logs, no exec), and Istio's CRDs (no Istio control or data plane).
+# Needs the etcd component running (stage 2 of testenv/up).
 
 KUBE_BIN_DIR="$SHOPMESH_CACHE/kube/$K8S_VERSION/bin"
+# kube-scheduler too: without it no Pod gets a node, and kwok only plays Pods bound to its nodes.
+KUBE_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler)
 KWOK_BIN_DIR="$SHOPMESH_CACHE/kwok/$KWOK_VERSION/bin"
 KUBE_DATA_DIR="$DATA_DIR/kube"
 KUBE_PKI_DIR="$KUBE_DATA_DIR/pki"
@@ -14,6 +17,8 @@ KUBE_URL="https://$TESTENV_HOST:$PORT_KUBE_APISERVER"
 KUBE_ETCD_PREFIX=/shopmesh-registry
 KUBE_SERVICE_CIDR=10.96.0.0/16
 KUBE_FAKE_NODES=(kwok-node-0 kwok-node-1)
+# Not in lib.sh's port list yet; the scheduler's secure port (health checks only).
+PORT_KUBE_SCHEDULER=${PORT_KUBE_SCHEDULER:-20259}
 KUBE_ISTIO_CRDS="$PROJECT_ROOT/../shared/corpus/istio_crd-all.gen.yaml"
 
 kube_go() {
@@ -23,15 +28,16 @@ kube_go() {
   echo "$go"
 }
 
-# kube_build_k8s: kube-apiserver and kube-controller-manager from the k8s.io/kubernetes module.
-# Its go.mod points the staging modules (k8s.io/api, k8s.io/client-go, ...) at ./staging, which a
-# module consumer cannot use: a throwaway module replaces each by its published v0.MINOR.PATCH.
+# kube_build_k8s: the control plane's commands from the k8s.io/kubernetes module. Its go.mod points
+# the staging modules (k8s.io/api, k8s.io/client-go, ...) at ./staging, which a module consumer
+# cannot use: a throwaway module replaces each by its published v0.MINOR.PATCH.
 kube_build_k8s() {
-  local go=$1 build="$SHOPMESH_CACHE/kube/build-$K8S_VERSION" gomod staging ldflags key
-  local staging_version="v0.${K8S_VERSION#v1.}"
-  local logfile="$LOG_DIR/kube-build.log"
-  rm -rf "$build" && mkdir -p "$build"
-  log "kube: building kube-apiserver, kube-controller-manager $K8S_VERSION (many minutes; log $logfile)"
+  local go=$1 build="$SHOPMESH_CACHE/kube/build-$K8S_VERSION" gomod staging ldflags key cmd
+  local staging_version="v0.${K8S_VERSION#v1.}" logfile="$LOG_DIR/kube-build.log" missing=()
+  for cmd in "${KUBE_COMMANDS[@]}"; do [[ -x $KUBE_BIN_DIR/$cmd ]] || missing+=("$cmd"); done
+  ((${#missing[@]})) || return 0
+  rm -rf "$build" && mkdir -p "$build/bin"
+  log "kube: building ${missing[*]} $K8S_VERSION (many minutes; log $logfile)"
   (
     cd "$build"
     gomod=$("$go" mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')
@@ -41,7 +47,7 @@ kube_build_k8s() {
     {
       echo "module shopmesh.local/kube-build"
       echo
-      sed -n 's/^go .*/&/p' "$gomod"
+      grep '^go ' "$gomod"
       echo
       echo "require k8s.io/kubernetes $K8S_VERSION"
       echo
@@ -50,23 +56,25 @@ kube_build_k8s() {
       echo ")"
     } >go.mod
     cat go.mod
-    "$go" get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION"
-    ldflags="-s -w"
+    "$go" get "${missing[@]/#/k8s.io/kubernetes/cmd/}"
+    # The version the binaries report (kubectl version, /version), as the release build sets it.
     local major=${K8S_VERSION#v} minor
-    minor=${major#*.}; minor=${minor%%.*}; major=${major%%.*}
+    minor=${major#*.} && minor=${minor%%.*} && major=${major%%.*}
+    ldflags="-s -w"
     for key in client-go/pkg/version component-base/version; do
       ldflags+=" -X k8s.io/$key.gitVersion=$K8S_VERSION -X k8s.io/$key.gitMajor=$major"
       ldflags+=" -X k8s.io/$key.gitMinor=$minor -X k8s.io/$key.gitTreeState=clean"
       ldflags+=" -X k8s.io/$key.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     done
-    mkdir -p "$build/bin"
-    for cmd in kube-apiserver kube-controller-manager; do
-      echo "=== go build $cmd"
+    for cmd in "${missing[@]}"; do
+      echo "=== go build $cmd ($(date -Is))"
       "$go" build -p 2 -ldflags="$ldflags" -o "$build/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd"
     done
+    echo "=== done ($(date -Is))"
   ) >>"$logfile" 2>&1 || die kube-build "building k8s.io/kubernetes $K8S_VERSION failed"
-  mkdir -p "$(dirname "$KUBE_BIN_DIR")"
-  rm -rf "$KUBE_BIN_DIR" && mv "$build/bin" "$KUBE_BIN_DIR" && rm -rf "$build"
+  mkdir -p "$KUBE_BIN_DIR"
+  for cmd in "${missing[@]}"; do mv "$build/bin/$cmd" "$KUBE_BIN_DIR/$cmd"; done
+  rm -rf "$build"
 }
 
 # kube_build_kwok: kwok's own go.mod needs no replaces; go install builds it as published.
@@ -83,7 +91,9 @@ kube_build_kwok() {
 kube_install() {
   command -v openssl >/dev/null || apt_ensure openssl || die kube "cannot install openssl"
   command -v kubectl >/dev/null || die kube "kubectl is not installed (it applies the fake nodes and Istio's CRDs)"
-  [[ -x $KUBE_BIN_DIR/kube-apiserver && -x $KUBE_BIN_DIR/kube-controller-manager && -x $KWOK_BIN_DIR/kwok ]] && return 0
+  local cmd built=true
+  for cmd in "${KUBE_COMMANDS[@]}"; do [[ -x $KUBE_BIN_DIR/$cmd ]] || built=false; done
+  $built && [[ -x $KWOK_BIN_DIR/kwok ]] && return 0
   local go
   go=$(kube_go)
   mkdir -p "$SHOPMESH_CACHE/kube" "$SHOPMESH_CACHE/kwok"
@@ -91,8 +101,232 @@ kube_install() {
   exec 8>"$SHOPMESH_CACHE/kube/.build.lock"
   flock 8
   export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0
-  [[ -x $KUBE_BIN_DIR/kube-apiserver && -x $KUBE_BIN_DIR/kube-controller-manager ]] || kube_build_k8s "$go"
+  kube_build_k8s "$go"
   [[ -x $KWOK_BIN_DIR/kwok ]] || kube_build_kwok "$go"
   flock -u 8
   exec 8>&-
 }
+
+# kube_pki: a CA, the apiserver's serving certificate, client certificates and the service
+# account key pair, generated once into $KUBE_PKI_DIR (kept across restarts, removed by --wipe).
+kube_pki() {
+  local pki=$KUBE_PKI_DIR
+  [[ -f $pki/.complete ]] && return 0
+  local tmp="$pki.tmp"
+  rm -rf "$tmp" && mkdir -p "$tmp" && chmod 700 "$tmp"
+  cat >"$tmp/openssl.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+[dn]
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign,digitalSignature
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+[client]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+CNF
+  (
+    set -e
+    cd "$tmp"
+    openssl req -config openssl.cnf -x509 -new -nodes -newkey rsa:2048 -sha256 -days 3650 \
+      -subj "/CN=shopmesh-test-ca" -extensions ca -keyout ca.key -out ca.crt
+    # NAME SUBJECT EXTENSIONS
+    sign() {
+      openssl req -config openssl.cnf -new -nodes -newkey rsa:2048 -subj "$2" -keyout "$1.key" -out "$1.csr"
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
+        -sha256 -days 3650 -extfile openssl.cnf -extensions "$3" -out "$1.crt"
+      rm -f "$1.csr"
+    }
+    sign apiserver "/CN=kube-apiserver" server
+    sign admin "/O=system:masters/CN=shopmesh-admin" client
+    sign controller-manager "/CN=system:kube-controller-manager" client
+    sign scheduler "/CN=system:kube-scheduler" client
+    openssl genrsa -out sa.key 2048
+    openssl rsa -in sa.key -pubout -out sa.pub
+    chmod 600 ./*.key
+  ) >>"$LOG_DIR/kube.log" 2>&1 || die kube "generating certificates with openssl failed"
+  touch "$tmp/.complete"
+  rm -rf "$pki" && mv "$tmp" "$pki"
+}
+
+# kube_kubeconfig FILE USER CERT_NAME: a kubeconfig with everything embedded (works if copied).
+kube_kubeconfig() (
+  local file=$1 user=$2 cert=$3
+  umask 077
+  cat >"$file.tmp" <<KCFG
+apiVersion: v1
+kind: Config
+clusters:
+- name: $KUBE_CONTEXT
+  cluster:
+    server: $KUBE_URL
+    certificate-authority-data: $(base64 -w0 "$KUBE_PKI_DIR/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 "$KUBE_PKI_DIR/$cert.crt")
+    client-key-data: $(base64 -w0 "$KUBE_PKI_DIR/$cert.key")
+contexts:
+- name: $KUBE_CONTEXT
+  context:
+    cluster: $KUBE_CONTEXT
+    user: $user
+    namespace: default
+current-context: $KUBE_CONTEXT
+KCFG
+  mv "$file.tmp" "$file"
+)
+
+kube_kubectl() { kubectl --kubeconfig "$KUBE_KUBECONFIG" --request-timeout=20s "$@"; }
+
+kube_apiserver_ready() {
+  [[ $(curl -sS --max-time 3 --cacert "$KUBE_PKI_DIR/ca.crt" --cert "$KUBE_PKI_DIR/admin.crt" \
+    --key "$KUBE_PKI_DIR/admin.key" "$KUBE_URL/readyz" 2>/dev/null) == ok ]]
+}
+kube_controller_manager_healthy() {
+  [[ $(curl -sS --max-time 3 -k "https://$TESTENV_HOST:$PORT_KUBE_CONTROLLER_MANAGER/healthz" 2>/dev/null) == ok ]]
+}
+kube_scheduler_healthy() {
+  [[ $(curl -sS --max-time 3 -k "https://$TESTENV_HOST:$PORT_KUBE_SCHEDULER/healthz" 2>/dev/null) == ok ]]
+}
+kube_kwok_healthy() {
+  [[ $(curl -sS --max-time 3 "http://$TESTENV_HOST:$PORT_KWOK/healthz" 2>/dev/null) == ok ]]
+}
+kube_nodes_ready() {
+  local node status
+  for node in "${KUBE_FAKE_NODES[@]}"; do
+    status=$(kube_kubectl get node "$node" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) || return 1
+    [[ $status == True ]] || return 1
+  done
+}
+
+# kube_fake_nodes: Node objects that kwok (not a kubelet) keeps Ready and runs Pods on.
+kube_fake_nodes() {
+  local node manifest=""
+  for node in "${KUBE_FAKE_NODES[@]}"; do
+    manifest+="---
+apiVersion: v1
+kind: Node
+metadata:
+  name: $node
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: \"0\"
+  labels:
+    type: kwok
+    kubernetes.io/hostname: $node
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: \"\"
+status:
+  allocatable: {cpu: \"32\", memory: 64Gi, pods: \"110\"}
+  capacity: {cpu: \"32\", memory: 64Gi, pods: \"110\"}
+"
+  done
+  printf '%s' "$manifest" | kube_kubectl apply --server-side --field-manager=shopmesh-testenv -f - >>"$LOG_DIR/kube.log" 2>&1 ||
+    die kube "creating the fake nodes failed"
+}
+
+# kube_istio_crds: Istio's CRDs (no Istio control or data plane runs here), applied again only
+# when the file changed or they are missing.
+kube_istio_crds() {
+  [[ -f $KUBE_ISTIO_CRDS ]] || die kube "Istio's CRDs not found at $KUBE_ISTIO_CRDS"
+  local sum stamp="$KUBE_DATA_DIR/istio-crds.sha256"
+  sum=$(sha256sum <"$KUBE_ISTIO_CRDS" | cut -d' ' -f1)
+  if [[ -f $stamp && $(<"$stamp") == "$sum" ]] &&
+    kube_kubectl get crd virtualservices.networking.istio.io >/dev/null 2>&1; then
+    return 0
+  fi
+  log "kube: applying Istio's CRDs"
+  kube_kubectl apply --server-side --force-conflicts --field-manager=shopmesh-testenv -f "$KUBE_ISTIO_CRDS" \
+    >>"$LOG_DIR/kube.log" 2>&1 || die kube "applying Istio's CRDs from $KUBE_ISTIO_CRDS failed"
+  kube_kubectl wait --for=condition=Established --timeout=60s -f "$KUBE_ISTIO_CRDS" >>"$LOG_DIR/kube.log" 2>&1 ||
+    die kube "Istio's CRDs not Established after 60s"
+  echo "$sum" >"$stamp"
+}
+
+kube_start() {
+  curl -fsS --max-time 3 "http://127.0.0.1:$PORT_ETCD/health" >/dev/null 2>&1 ||
+    die kube "etcd does not answer on 127.0.0.1:$PORT_ETCD (testenv/up etcd kube)"
+  mkdir -p "$KUBE_DATA_DIR"
+  : >>"$LOG_DIR/kube.log"
+  kube_pki
+  kube_kubeconfig "$KUBE_KUBECONFIG" shopmesh-admin admin
+  kube_kubeconfig "$KUBE_DATA_DIR/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+  kube_kubeconfig "$KUBE_DATA_DIR/scheduler.kubeconfig" system:kube-scheduler scheduler
+  local pki=$KUBE_PKI_DIR
+
+  # The endpoint reconciler is off: a loopback address may not be published as an endpoint of
+  # the `kubernetes` Service, and nothing here runs inside the cluster network.
+  start_daemon kube-apiserver "--secure-port=$PORT_KUBE_APISERVER" "$KUBE_BIN_DIR/kube-apiserver" \
+    --etcd-servers="http://127.0.0.1:$PORT_ETCD" --etcd-prefix="$KUBE_ETCD_PREFIX" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$PORT_KUBE_APISERVER" \
+    --cert-dir="$KUBE_DATA_DIR/apiserver-certs" \
+    --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+    --client-ca-file="$pki/ca.crt" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
+    --api-audiences=https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range="$KUBE_SERVICE_CIDR" \
+    --authorization-mode=Node,RBAC --allow-privileged=true \
+    --endpoint-reconciler-type=none --profiling=false --v=1
+  wait_until kube-apiserver 180 kube_apiserver_ready
+
+  start_daemon kube-controller-manager "--secure-port=$PORT_KUBE_CONTROLLER_MANAGER" \
+    "$KUBE_BIN_DIR/kube-controller-manager" \
+    --kubeconfig="$KUBE_DATA_DIR/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$KUBE_DATA_DIR/controller-manager.kubeconfig" \
+    --authorization-kubeconfig="$KUBE_DATA_DIR/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$PORT_KUBE_CONTROLLER_MANAGER" \
+    --cert-dir="$KUBE_DATA_DIR/controller-manager-certs" \
+    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+    --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
+    --use-service-account-credentials=true --controllers='*' --leader-elect=false \
+    --service-cluster-ip-range="$KUBE_SERVICE_CIDR" --allocate-node-cidrs=false \
+    --cluster-name=shopmesh-test --profiling=false --v=1
+  wait_until kube-controller-manager 90 kube_controller_manager_healthy
+
+  start_daemon kube-scheduler "--secure-port=$PORT_KUBE_SCHEDULER" "$KUBE_BIN_DIR/kube-scheduler" \
+    --kubeconfig="$KUBE_DATA_DIR/scheduler.kubeconfig" \
+    --authentication-kubeconfig="$KUBE_DATA_DIR/scheduler.kubeconfig" \
+    --authorization-kubeconfig="$KUBE_DATA_DIR/scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$PORT_KUBE_SCHEDULER" \
+    --cert-dir="$KUBE_DATA_DIR/scheduler-certs" --leader-elect=false --profiling=false --v=1
+  wait_until kube-scheduler 60 kube_scheduler_healthy
+
+  # HOME: kwok also reads ~/.kwok/kwok.yaml; its own empty home keeps its built-in stages
+  # (node-fast, node heartbeat with lease, pod-fast) the only configuration.
+  mkdir -p "$KUBE_DATA_DIR/kwok-home"
+  start_daemon kwok "--server-address=127.0.0.1:$PORT_KWOK" \
+    env HOME="$KUBE_DATA_DIR/kwok-home" "$KWOK_BIN_DIR/kwok" \
+    --kubeconfig="$KUBE_KUBECONFIG" --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --manage-nodes-with-label-selector=type=kwok \
+    --server-address="127.0.0.1:$PORT_KWOK" --cidr=10.244.0.0/16 --node-ip=10.240.0.1
+  wait_until kwok 60 kube_kwok_healthy
+
+  kube_nodes_ready || {
+    kube_fake_nodes
+    wait_until kwok 60 kube_nodes_ready
+  }
+  kube_istio_crds
+  env_fragment kube "SHOPMESH_KUBECONFIG=$KUBE_KUBECONFIG" "KUBE_APISERVER_URL=$KUBE_URL"
+}
+
+kube_stop() {
+  stop_daemon kwok
+  stop_daemon kube-scheduler
+  stop_daemon kube-controller-manager
+  stop_daemon kube-apiserver
+}
+
+kube_address() { echo "$KUBE_URL"; }
+kube_check() { kube_apiserver_ready && kube_nodes_ready; }

@@ -1,0 +1,239 @@
+// Finding manifest files, splitting them into YAML documents, parsing documents the way kubectl
+// does, and locating a field of a document (file line and column) for messages.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import jsyaml from 'js-yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+
+export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
+
+export interface ManifestFiles {
+  /** Files to read: given files as they are, and under given folders every manifest file, sorted. */
+  files: string[];
+  /** Paths that do not exist or cannot be listed, with the reason. */
+  unreadable: { path: string; reason: string }[];
+}
+
+/** Folders never searched: dependencies and tool state, not manifests. */
+const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
+
+export async function findManifestFiles(paths: readonly string[]): Promise<ManifestFiles> {
+  const result: ManifestFiles = { files: [], unreadable: [] };
+  for (const path of paths) {
+    try {
+      if ((await stat(path)).isDirectory()) result.files.push(...(await manifestsUnder(path)));
+      else result.files.push(path);
+    } catch (error) {
+      result.unreadable.push({ path, reason: errorReason(error) });
+    }
+  }
+  return result;
+}
+
+async function manifestsUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_FOLDERS.has(entry.name)) files.push(...(await manifestsUnder(path)));
+    } else if (MANIFEST_EXTENSIONS.includes(extname(entry.name).toLowerCase())) {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+export function errorReason(error: unknown): string {
+  if (error && typeof error === 'object' && 'code' in error && error.code === 'ENOENT') return 'no such file or directory';
+  if (error && typeof error === 'object' && 'code' in error && error.code === 'EACCES') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** One YAML document of a file. */
+export interface DocumentSource {
+  /** Position of the document among the file's non-empty documents, from 0. */
+  index: number;
+  /** The document's text; line 1 of it is line `line` of the file, columns are the file's. */
+  text: string;
+  line: number;
+}
+
+const isMarker = (text: string, at: number, marker: '---' | '...'): boolean => {
+  if (!text.startsWith(marker, at)) return false;
+  const next = text.charCodeAt(at + 3);
+  return Number.isNaN(next) || next === 10 || next === 13 || next === 32 || next === 9;
+};
+
+const BLANK_OR_COMMENTS = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:#[^\n]*)?\r?\n?$/;
+
+/**
+ * Splits a stream on document markers (`---`, `...` at the start of a line), which YAML forbids
+ * inside any scalar, so no parse is needed. Documents holding only blanks and comments are left out.
+ */
+export function splitDocuments(input: string): DocumentSource[] {
+  let text = input;
+  const documents: DocumentSource[] = [];
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let startLine = 1;
+  let lineNumber = 1;
+  const push = (end: number): void => {
+    const body = text.slice(start, end);
+    if (!BLANK_OR_COMMENTS.test(body)) documents.push({ index: documents.length, text: body, line: startLine });
+  };
+  for (let position = start; position < text.length; lineNumber++) {
+    const newline = text.indexOf('\n', position);
+    const lineEnd = newline === -1 ? text.length : newline + 1;
+    const directivesEnd = isMarker(text, position, '---');
+    if (directivesEnd || isMarker(text, position, '...')) {
+      push(position);
+      const rest = text.slice(position + 3, lineEnd).trim();
+      if (directivesEnd && rest !== '' && !rest.startsWith('#')) {
+        // Content after `---` on the same line belongs to the document: keep the line with the
+        // marker blanked, so that columns stay those of the file.
+        text = `${text.slice(0, position)}   ${text.slice(position + 3)}`;
+        start = position;
+        startLine = lineNumber;
+      } else {
+        start = lineEnd;
+        startLine = lineNumber + 1;
+      }
+    }
+    position = lineEnd;
+  }
+  if (start < text.length) push(text.length);
+  return documents;
+}
+
+// YAML as Kubernetes reads it (sigs.k8s.io/yaml, YAML 1.1): `yes`, `on`, `y` ... are booleans, and
+// timestamps stay strings. js-yaml's default (1.2 core plus timestamps) would read both differently.
+const YAML_11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
+const YAML_11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+const yaml11Boolean = new jsyaml.Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && (YAML_11_TRUE.has(data) || YAML_11_FALSE.has(data)),
+  construct: (data: string) => YAML_11_TRUE.has(data),
+  predicate: (value: unknown) => typeof value === 'boolean',
+  represent: (value: object) => (value.valueOf() ? 'true' : 'false'),
+});
+
+export const KUBERNETES_YAML_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
+  implicit: [jsyaml.types.null, yaml11Boolean, jsyaml.types.int, jsyaml.types.float, jsyaml.types.merge],
+});
+
+/** A YAML syntax error or a duplicate key, with its position in the file (1-based). */
+export class ManifestSyntaxError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly line: number,
+    readonly column: number,
+    readonly duplicateKey: boolean,
+  ) {
+    super(`${reason} (line ${line}, column ${column})`);
+    this.name = 'ManifestSyntaxError';
+  }
+}
+
+/** Parses one document (from `splitDocuments`); duplicate keys are errors, as in `kubectl --validate=strict`. */
+export function parseDocumentSource(source: DocumentSource): unknown {
+  try {
+    return jsyaml.load(source.text, { schema: KUBERNETES_YAML_SCHEMA });
+  } catch (error) {
+    if (error instanceof jsyaml.YAMLException) {
+      const mark = error.mark as { line: number; column: number } | undefined;
+      throw new ManifestSyntaxError(
+        error.reason,
+        source.line + (mark?.line ?? 0),
+        (mark?.column ?? 0) + 1,
+        error.reason.startsWith('duplicated mapping key'),
+      );
+    }
+    throw error;
+  }
+}
+
+/** Every non-empty document of a stream, parsed (throws ManifestSyntaxError on the first bad one). */
+export function parseAllManifests(text: string): unknown[] {
+  return splitDocuments(text).map(parseDocumentSource).filter((value) => value !== null && value !== undefined);
+}
+
+export interface LoadedManifest {
+  file: string;
+  /** The document's first line in the file. */
+  line: number;
+  index: number;
+  object: Record<string, unknown>;
+}
+
+/** The objects of every manifest file under `paths` (files and folders), in file and document order. */
+export async function loadManifests(paths: readonly string[]): Promise<LoadedManifest[]> {
+  const { files, unreadable } = await findManifestFiles(paths);
+  if (unreadable.length > 0) throw new Error(`cannot read ${unreadable.map((u) => `${u.path} (${u.reason})`).join(', ')}`);
+  const manifests: LoadedManifest[] = [];
+  for (const file of files) {
+    for (const source of splitDocuments(await readFile(file, 'utf8'))) {
+      let object: unknown;
+      try {
+        object = parseDocumentSource(source);
+      } catch (error) {
+        if (error instanceof ManifestSyntaxError) throw new Error(`${file}:${error.line}:${error.column}: ${error.reason}`);
+        throw error;
+      }
+      if (object && typeof object === 'object' && !Array.isArray(object)) {
+        manifests.push({ file, line: source.line, index: source.index, object: object as Record<string, unknown> });
+      }
+    }
+  }
+  return manifests;
+}
+
+/** A field of a document: keys and list indexes from the document's root. */
+export type FieldPath = readonly (string | number)[];
+
+export interface FilePosition { line: number; column: number }
+
+/**
+ * Where fields of a document are written: the line and column of a field's key (of the item, for
+ * list items), or of the deepest part of the path that exists. The first call parses the document
+ * again with positions, which costs several times the plain parse: use it only for documents that
+ * have something to report.
+ */
+export function fieldLocator(source: DocumentSource): (path: FieldPath) => FilePosition {
+  let parsed: { root: unknown; lineCounter: LineCounter } | undefined;
+  return (path) => {
+    if (!parsed) {
+      const lineCounter = new LineCounter();
+      const document = parseDocument(source.text, { lineCounter, uniqueKeys: false, version: '1.1' });
+      parsed = { root: document.contents, lineCounter };
+    }
+    let node = parsed.root;
+    let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+        if (!pair) break;
+        offset = (pair.key as YamlNode).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+        node = node.items[segment];
+        offset = (node as YamlNode | null)?.range?.[0] ?? offset;
+      } else {
+        break;
+      }
+    }
+    const { line, col } = parsed.lineCounter.linePos(offset);
+    return { line: source.line + line - 1, column: col };
+  };
+}
+
+/** Dotted form of a field path for messages: `spec.template.spec.containers[0].image`. */
+export function formatFieldPath(path: FieldPath): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}

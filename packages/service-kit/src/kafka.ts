@@ -1,0 +1,188 @@
+// Kafka with kafkajs: an event envelope, a producer that reconnects by itself, and an
+// at-least-once consumer (handlers must be idempotent by event id; see db.ts markEventProcessed).
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+
+/** Every event on every topic: `id` is the event's own id, unique, used to drop redeliveries. */
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  occurredAt: string;
+}
+
+export function newEvent<T extends Record<string, unknown>>(type: string, payload: T): EventEnvelope & T {
+  return { ...payload, id: randomUUID(), type, occurredAt: new Date().toISOString() };
+}
+
+interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export function createKafka(options: { brokers: string; clientId: string; log?: Logger }): Kafka {
+  const log = options.log;
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers.split(',').map((broker) => broker.trim()),
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      if (!log) return;
+      const { message, ...rest } = entry.log;
+      const write = entry.level <= logLevel.ERROR ? log.error : log.warn;
+      write.call(log, { kafka: entry.namespace, ...rest }, message);
+    },
+  });
+}
+
+/** Creates missing topics; existing ones are left alone. */
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Runs `connect` once at a time; a failed connection is retried by the next caller. */
+function lazyConnection(connect: () => Promise<void>): { ensure(): Promise<void>; reset(): void } {
+  let connecting: Promise<void> | undefined;
+  return {
+    ensure() {
+      connecting ??= connect().catch((error: unknown) => {
+        connecting = undefined;
+        throw error;
+      });
+      return connecting;
+    },
+    reset() {
+      connecting = undefined;
+    },
+  };
+}
+
+export interface EventProducer {
+  publish(topic: string, event: EventEnvelope, key?: string): Promise<void>;
+  /** Readiness: the cluster answers a metadata request. */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createEventProducer(kafka: Kafka): EventProducer {
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+  const admin: Admin = kafka.admin();
+  const producerConnection = lazyConnection(() => producer.connect());
+  const adminConnection = lazyConnection(() => admin.connect());
+  producer.on(producer.events.DISCONNECT, () => producerConnection.reset());
+
+  return {
+    async publish(topic, event, key) {
+      await producerConnection.ensure();
+      await producer.send({ topic, messages: [{ key: key ?? event.id, value: JSON.stringify(event) }] });
+    },
+    async check() {
+      try {
+        await adminConnection.ensure();
+        await admin.describeCluster();
+      } catch (error) {
+        adminConnection.reset();
+        await admin.disconnect().catch(() => undefined);
+        throw error;
+      }
+    },
+    async close() {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    },
+  };
+}
+
+export interface EventConsumer {
+  /** Readiness: the consumer is in its group and fetching. */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Consumes `topics` as `groupId`, one message at a time, committing after `handle` returns. A
+ * throwing handler makes kafkajs redeliver the message: handlers must be idempotent.
+ */
+export async function startEventConsumer(options: {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  handle(event: EventEnvelope & Record<string, unknown>, topic: string): Promise<void>;
+  log?: Logger;
+  fromBeginning?: boolean;
+}): Promise<EventConsumer> {
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId });
+  let running = false;
+  let lastError: string | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    running = true;
+    lastError = undefined;
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    running = false;
+    lastError = String(event.payload.error);
+  });
+  consumer.on(consumer.events.STOP, () => {
+    running = false;
+  });
+
+  const start = async (): Promise<void> => {
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (!message.value) return;
+        let event: EventEnvelope & Record<string, unknown>;
+        try {
+          event = JSON.parse(message.value.toString('utf8'));
+        } catch {
+          options.log?.warn({ topic, offset: message.offset }, 'skipping a message that is not JSON');
+          return;
+        }
+        if (typeof event.id !== 'string' || typeof event.type !== 'string') {
+          options.log?.warn({ topic, offset: message.offset }, 'skipping an event without id or type');
+          return;
+        }
+        await options.handle(event, topic);
+      },
+    });
+  };
+  // The broker may be down at start-up: keep trying in the background; readiness reports it.
+  const startWithRetry = async (): Promise<void> => {
+    for (let attempt = 1; !closed; attempt++) {
+      try {
+        await start();
+        return;
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+        options.log?.warn({ attempt, err: lastError }, 'kafka consumer could not start; retrying');
+        await consumer.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 10_000)));
+      }
+    }
+  };
+  let closed = false;
+  void startWithRetry();
+
+  return {
+    async check() {
+      if (!running) throw new Error(`kafka consumer not running${lastError ? `: ${lastError}` : ''}`);
+    },
+    async close() {
+      closed = true;
+      await consumer.disconnect().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { Type, pemVar, urlVar } from '@shopmesh/service-kit';
+
+export const authConfigSchema = Type.Object({
+  DATABASE_URL: urlVar(['postgres', 'postgresql']),
+  JWT_PRIVATE_KEY: pemVar('PRIVATE KEY'),
+  ADMIN_EMAIL: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'an e-mail address' }),
+  ADMIN_PASSWORD: Type.String({ minLength: 8, description: 'a password of at least 8 characters' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+  LOGIN_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
+});
