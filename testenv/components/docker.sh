@@ -99,8 +99,8 @@ docker_start() {
 
 docker_stop() {
   # Test containers are disposable: stopped with a short grace time, then dockerd (which would
-  # also stop them on SIGTERM, no live-restore), then containerd. A shim of ours that outlived them (its command line names
-  # our containerd socket) is ended by its pid.
+  # also stop them on SIGTERM, no live-restore), then containerd. A shim of ours that outlived
+  # them (its command line names our containerd socket) is ended by its pid.
   local running pid
   if docker_check; then
     running=$(docker_cli ps -q)

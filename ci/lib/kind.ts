@@ -1,0 +1,52 @@
+// Every call to the `kind` CLI (and to the nodes it runs as Docker containers), in one place.
+import type { Log } from './log.ts';
+import { quietShell, run, shellFor } from './shell.ts';
+
+export async function kindClusters(): Promise<string[]> {
+  const output = await run('kind get clusters', () => quietShell()`kind get clusters`);
+  return output.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('No kind clusters'));
+}
+
+export async function createKindCluster(log: Log, name: string, configPath: string): Promise<void> {
+  const $ = shellFor(log, { stream: true });
+  await run('kind create cluster', () => $`kind create cluster --name ${name} --config ${configPath} --wait 120s`);
+}
+
+export async function deleteKindCluster(log: Log, name: string): Promise<void> {
+  const $ = shellFor(log, { stream: true });
+  await run('kind delete cluster', () => $`kind delete cluster --name ${name}`);
+}
+
+/** Writes the cluster's context (`kind-<name>`) into the kubeconfig, for a cluster made elsewhere. */
+export async function exportKindKubeconfig(log: Log, name: string): Promise<void> {
+  const $ = shellFor(log);
+  await run('kind export kubeconfig', () => $`kind export kubeconfig --name ${name}`);
+}
+
+export async function kindNodes(name: string): Promise<string[]> {
+  const output = await run('kind get nodes', () => quietShell()`kind get nodes --name ${name}`);
+  return output.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('No kind nodes'));
+}
+
+/** Image references the node's containerd has (`docker.io/shopmesh/x:tag`), via crictl inside the node. */
+export async function imagesOnNode(node: string): Promise<Set<string>> {
+  const output = await run(`listing images on ${node}`, () => quietShell()`docker exec ${node} crictl images -o json`);
+  const parsed = JSON.parse(output.stdout) as { images?: { repoTags?: string[] }[] };
+  return new Set((parsed.images ?? []).flatMap((image) => image.repoTags ?? []));
+}
+
+export async function kindLoadDockerImage(log: Log, cluster: string, image: string, nodes: readonly string[]): Promise<void> {
+  const $ = shellFor(log);
+  await run(`kind load docker-image ${image}`, () => $`kind load docker-image ${image} --name ${cluster} --nodes ${nodes.join(',')}`);
+}
+
+export async function kindLoadImageArchive(log: Log, cluster: string, archive: string, nodes: readonly string[]): Promise<void> {
+  const $ = shellFor(log);
+  await run(`kind load image-archive ${archive}`, () => $`kind load image-archive ${archive} --name ${cluster} --nodes ${nodes.join(',')}`);
+}

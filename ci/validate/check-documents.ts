@@ -1,0 +1,114 @@
+// The per-file stage: split a file into documents, parse each one, check it against its schema.
+// Runs in worker threads for large inputs, so it returns plain data only.
+import { ManifestSyntaxError, parseDocumentSource, splitDocuments, type DocumentSource } from '../lib/manifests.ts';
+import { isRecord, resourceLabel, type Resource } from './resource.ts';
+import { schemaViolations } from './schema-findings.ts';
+import type { SchemaValidator } from './schema-validator.ts';
+import type { Finding } from './types.ts';
+import { toFindings, type Violation } from './violation.ts';
+import { parse as parseWithoutKeyChecks } from 'yaml';
+
+export const DOCUMENT_RULES = {
+  syntax: 'YAML001',
+  duplicateKey: 'YAML002',
+  noSchema: 'SCH005',
+  notAnObject: 'SCH006',
+} as const;
+
+export interface FileCheck {
+  findings: Finding[];
+  /** The file's objects, when asked for (cross-resource rules need them). */
+  resources: Resource[];
+  resourceCount: number;
+}
+
+export function checkManifestText(file: string, text: string, schemas: SchemaValidator, keepResources: boolean): FileCheck {
+  const result: FileCheck = { findings: [], resources: [], resourceCount: 0 };
+  for (const source of splitDocuments(text)) {
+    let value: unknown;
+    try {
+      value = parseDocumentSource(source);
+    } catch (error) {
+      if (!(error instanceof ManifestSyntaxError)) throw error;
+      result.findings.push(syntaxFinding(file, source, error));
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
+      result.findings.push(...toFindings(file, source, '-', [notAnObject(value)]));
+      continue;
+    }
+    const metadata = isRecord(value.metadata) ? value.metadata : {};
+    const resource: Resource = {
+      file, source, apiVersion: value.apiVersion, kind: value.kind,
+      name: typeof metadata.name === 'string' ? metadata.name : '',
+      namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+      object: value,
+    };
+    result.resourceCount++;
+    if (keepResources) result.resources.push(resource);
+    const violations = schemaCheck(resource, schemas);
+    if (violations.length > 0) result.findings.push(...toFindings(file, source, resourceLabel(resource), violations));
+  }
+  return result;
+}
+
+function schemaCheck(resource: Resource, schemas: SchemaValidator): Violation[] {
+  const outcome = schemas.validate(resource.apiVersion, resource.kind, resource.object);
+  if (outcome.status === 'valid') return [];
+  if (outcome.status === 'invalid') return schemaViolations(outcome.errors, outcome.checked);
+  const knownApiVersion = schemas.registry.knowsApiVersion(resource.apiVersion);
+  return [{
+    ruleId: DOCUMENT_RULES.noSchema,
+    severity: knownApiVersion ? 'error' : 'warning',
+    path: knownApiVersion ? ['kind'] : ['apiVersion'],
+    message: knownApiVersion
+      ? `${resource.apiVersion} has no kind "${resource.kind}"`
+      : `no schema for ${resource.apiVersion} ${resource.kind}: its fields are not checked`,
+    hint: knownApiVersion
+      ? 'check the spelling of kind and apiVersion (kubectl api-resources lists them)'
+      : 'check apiVersion and kind; a custom resource is checked when its CRD is part of the schema bundles',
+  }];
+}
+
+function notAnObject(value: unknown): Violation {
+  const isMap = isRecord(value);
+  return {
+    ruleId: DOCUMENT_RULES.notAnObject, severity: 'error', path: [],
+    message: isMap ? 'document has no apiVersion and kind' : 'document is not a Kubernetes object (a map with apiVersion and kind)',
+    hint: isMap ? 'add apiVersion and kind (e.g. apiVersion: apps/v1, kind: Deployment)' : 'write the object as a map of fields',
+  };
+}
+
+function syntaxFinding(file: string, source: DocumentSource, error: ManifestSyntaxError): Finding {
+  return {
+    file, line: error.line, column: error.column,
+    severity: 'error',
+    ruleId: error.duplicateKey ? DOCUMENT_RULES.duplicateKey : DOCUMENT_RULES.syntax,
+    resource: error.duplicateKey ? labelDespiteDuplicates(source) : '-',
+    message: error.duplicateKey ? `duplicate key ${duplicateKeyName(source, error)}` : `YAML syntax error: ${error.reason}`,
+    hint: error.duplicateKey
+      ? 'keep one of the two entries: Kubernetes rejects duplicate keys'
+      : 'fix the YAML at this position (indentation, a missing colon, an unclosed quote or bracket)',
+  };
+}
+
+function duplicateKeyName(source: DocumentSource, error: ManifestSyntaxError): string {
+  const line = source.text.split('\n')[error.line - source.line] ?? '';
+  const key = /^("[^"]*"|'[^']*'|[^:#]+?)\s*:/.exec(line.slice(error.column - 1))?.[1];
+  return key === undefined ? '' : `"${key.replace(/^["']|["']$/g, '')}"`;
+}
+
+/** Kind/name of a document whose only fault is a duplicate key (a lenient parse can still read it). */
+function labelDespiteDuplicates(source: DocumentSource): string {
+  try {
+    const value: unknown = parseWithoutKeyChecks(source.text, { uniqueKeys: false });
+    if (isRecord(value) && typeof value.kind === 'string') {
+      const name = isRecord(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : '';
+      return resourceLabel({ kind: value.kind, name });
+    }
+  } catch {
+    // The lenient parse failed too: no label.
+  }
+  return '-';
+}

@@ -1,0 +1,114 @@
+// What a simulation is made of: subsets of pods, arrivals, how service times and errors evolve,
+// the control loop's timing, and how requests are routed.
+import type { SubsetObservation } from '../core/observations.ts';
+import type { Weights } from '../core/weights.ts';
+
+export interface SubsetModel {
+  readonly name: string;
+  readonly pods: number;
+  /** Requests one pod serves at once; more wait in its queue. */
+  readonly concurrency: number;
+  /** Waiting requests per pod beyond which it answers 503 at once (an overflow). */
+  readonly queueLimit: number;
+  /** Per-pod multiplier of the subset's service time (heterogeneous pods); 1 each by default. */
+  readonly podSpeedFactors?: readonly number[];
+}
+
+/** A subset's true state at a moment. */
+export interface SubsetConditions {
+  readonly meanServiceMs: number;
+  /** Probability that a request is answered at once with a 503 (a fast failure). */
+  readonly errorProbability: number;
+}
+
+export type ArrivalModel =
+  | { readonly kind: 'poisson'; readonly ratePerSecond: number }
+  | {
+      /** Markov-modulated Poisson: calm and burst phases of exponential length. */
+      readonly kind: 'bursty';
+      readonly calmRatePerSecond: number;
+      readonly burstRatePerSecond: number;
+      readonly meanCalmSeconds: number;
+      readonly meanBurstSeconds: number;
+    };
+
+export type ServiceTimeShape = { readonly kind: 'exponential' } | { readonly kind: 'lognormal'; readonly sigma: number };
+
+export interface SimulationModel {
+  readonly durationSeconds: number;
+  /** Requests arriving before this are not counted in the scores. */
+  readonly warmupSeconds: number;
+  readonly subsets: readonly SubsetModel[];
+  readonly arrivals: ArrivalModel;
+  readonly serviceTime: ServiceTimeShape;
+  /** Independent client-side proxies (Envoy sidecars), each balancing on what it sees alone. */
+  readonly clientProxies: number;
+  /** Latency of a fast failure (503). */
+  readonly errorLatencyMs: number;
+  /** True conditions of a subset; asked once per subset per simulated second, in order. */
+  conditions(subset: string, seconds: number): SubsetConditions;
+}
+
+export interface ControlSettings {
+  readonly intervalSeconds: number;
+  /** Metric window of each decision (the `[window]` of the rate queries). */
+  readonly windowSeconds: number;
+  /** Time for a new VirtualService to reach the proxies. */
+  readonly actuationDelaySeconds: number;
+}
+
+export interface TrueSubsetState {
+  readonly name: string;
+  readonly concurrency: number;
+  readonly podMeanServiceMs: readonly number[];
+  readonly errorProbability: number;
+  readonly queueLimit: number;
+}
+
+/** What a decision sees: observations like Prometheus's, and (for the oracle only) the truth. */
+export interface ControlView {
+  readonly nowSeconds: number;
+  readonly observations: readonly SubsetObservation[];
+  readonly current: Weights;
+  readonly truth: { readonly arrivalRatePerSecond: number; readonly subsets: readonly TrueSubsetState[] };
+}
+
+export interface ControlOutcome {
+  readonly weights: Weights;
+  /** What the decision was (hold, change, rollback, ...), counted in the result. */
+  readonly action: string;
+}
+
+export type Routing =
+  | {
+      /** Weighted choice of subset (as Envoy does for a route), then least-request among its pods. */
+      readonly kind: 'subset-weights';
+      readonly initialWeights: Weights;
+      /** Called every control interval; returns the weights to apply. */
+      readonly onControl?: (view: ControlView) => ControlOutcome;
+    }
+  /** Least-request (power of two choices) across every pod, no subset weights. */
+  | { readonly kind: 'least-request' };
+
+export interface SliceStats {
+  readonly startSeconds: number;
+  readonly requests: number;
+  readonly errorRate: number;
+  readonly p50: number;
+  readonly p99: number;
+  /** Fraction of the slice's requests that each subset received. */
+  readonly shares: Readonly<Record<string, number>>;
+}
+
+export interface SimulationResult {
+  readonly requests: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly latencyMs: { readonly mean: number; readonly p50: number; readonly p95: number; readonly p99: number };
+  /** Weights in effect at the start of each simulated second (empty for least-request). */
+  readonly weightsPerSecond: Readonly<Record<string, readonly number[]>>;
+  readonly slices: readonly SliceStats[];
+  readonly decisions: Readonly<Record<string, number>>;
+  /** Every request simulated, warm-up included (for speed measurements). */
+  readonly simulatedRequests: number;
+}
