@@ -2,9 +2,10 @@
 import type { Log } from './log.ts';
 import { quietShell, run, shellFor } from './shell.ts';
 
-export async function istioInstallDemo(log: Log, context: string): Promise<void> {
+export async function istioInstallDemo(log: Log, context: string, kubeconfig?: string): Promise<void> {
   const $ = shellFor(log, { stream: true });
-  await run('istioctl install', () => $`istioctl install --set profile=demo -y --context ${context}`);
+  const kubeconfigFlag = kubeconfig ? ['--kubeconfig', kubeconfig] : [];
+  await run('istioctl install', () => $`istioctl install --set profile=demo -y --context ${context} ${kubeconfigFlag}`);
 }
 
 /** The client's version (`1.28.0`). */

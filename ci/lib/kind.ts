@@ -1,4 +1,5 @@
 // Every call to the `kind` CLI (and to the nodes it runs as Docker containers), in one place.
+import { dockerCli } from './docker.ts';
 import type { Log } from './log.ts';
 import { quietShell, run, shellFor } from './shell.ts';
 
@@ -10,9 +11,14 @@ export async function kindClusters(): Promise<string[]> {
     .filter((line) => line !== '' && !line.startsWith('No kind clusters'));
 }
 
-export async function createKindCluster(log: Log, name: string, configPath: string): Promise<void> {
+/** `--kubeconfig PATH` when the pipeline was given one (kind writes the context there). */
+const kubeconfigFlag = (kubeconfig: string | undefined): string[] => (kubeconfig ? ['--kubeconfig', kubeconfig] : []);
+
+export async function createKindCluster(log: Log, name: string, configPath: string, kubeconfig?: string): Promise<void> {
   const $ = shellFor(log, { stream: true });
-  await run('kind create cluster', () => $`kind create cluster --name ${name} --config ${configPath} --wait 120s`);
+  await run('kind create cluster', () =>
+    $`kind create cluster --name ${name} --config ${configPath} --wait 120s ${kubeconfigFlag(kubeconfig)}`,
+  );
 }
 
 export async function deleteKindCluster(log: Log, name: string): Promise<void> {
@@ -21,9 +27,9 @@ export async function deleteKindCluster(log: Log, name: string): Promise<void> {
 }
 
 /** Writes the cluster's context (`kind-<name>`) into the kubeconfig, for a cluster made elsewhere. */
-export async function exportKindKubeconfig(log: Log, name: string): Promise<void> {
+export async function exportKindKubeconfig(log: Log, name: string, kubeconfig?: string): Promise<void> {
   const $ = shellFor(log);
-  await run('kind export kubeconfig', () => $`kind export kubeconfig --name ${name}`);
+  await run('kind export kubeconfig', () => $`kind export kubeconfig --name ${name} ${kubeconfigFlag(kubeconfig)}`);
 }
 
 export async function kindNodes(name: string): Promise<string[]> {
@@ -36,7 +42,7 @@ export async function kindNodes(name: string): Promise<string[]> {
 
 /** Image references the node's containerd has (`docker.io/shopmesh/x:tag`), via crictl inside the node. */
 export async function imagesOnNode(node: string): Promise<Set<string>> {
-  const output = await run(`listing images on ${node}`, () => quietShell()`docker exec ${node} crictl images -o json`);
+  const output = await run(`listing images on ${node}`, () => quietShell()`${dockerCli()} exec ${node} crictl images -o json`);
   const parsed = JSON.parse(output.stdout) as { images?: { repoTags?: string[] }[] };
   return new Set((parsed.images ?? []).flatMap((image) => image.repoTags ?? []));
 }

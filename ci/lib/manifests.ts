@@ -118,8 +118,11 @@ const yaml11Boolean = new jsyaml.Type('tag:yaml.org,2002:bool', {
   represent: (value: object) => (value.valueOf() ? 'true' : 'false'),
 });
 
+// js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
+const builtInTypes = (jsyaml as unknown as { types: Record<'null' | 'int' | 'float' | 'merge', jsyaml.Type> }).types;
+
 export const KUBERNETES_YAML_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
-  implicit: [jsyaml.types.null, yaml11Boolean, jsyaml.types.int, jsyaml.types.float, jsyaml.types.merge],
+  implicit: [builtInTypes.null, yaml11Boolean, builtInTypes.int, builtInTypes.float, builtInTypes.merge],
 });
 
 /** A YAML syntax error or a duplicate key, with its position in the file (1-based). */

@@ -205,10 +205,11 @@ export interface GuardDecision {
 const percent = (fraction: number): string => `${(fraction * 100).toFixed(1)}%`;
 
 /**
- * The whole chain: fail-static on missing or stale metrics; rollback to the last good weights
- * when a subset's error rate crosses the threshold after a change; otherwise the proposal,
- * made valid (integers, sum 100, floor), never raising a failing subset, bounded per step,
- * and dropped when below the hysteresis threshold.
+ * The whole chain: fail-static on missing or stale metrics (the policy is not asked);
+ * otherwise the proposal made valid (integers, sum 100, floor), never raising a failing
+ * subset, bounded per step, and dropped below the hysteresis threshold; and a rollback to the
+ * last good weights when a failing subset had been given more traffic than it had then (unless
+ * the proposal already takes it further down).
  */
 export function guard(input: GuardInput): GuardDecision {
   const { proposal, current, observations, nowSeconds, state, config } = input;
@@ -226,21 +227,13 @@ export function guard(input: GuardInput): GuardDecision {
   const base = sanitizeWeights(current, subsets, config.floorPercent);
   const failing = failingSubsets(observations, config);
   const failingNames = failing.map((o) => `${o.subset} error rate ${percent(o.errorRate)}`).join(', ');
-  if (failing.length > 0 && state.lastGood && !weightsEqual(state.lastGood, current, subsets)) {
-    const restored = sanitizeWeights(state.lastGood, subsets, config.floorPercent);
-    return {
-      weights: restored,
-      action: weightsEqual(restored, current, subsets) ? 'hold' : 'rollback',
-      reason: `${failingNames} above ${percent(config.errorRateThreshold)}: rolling back to last good weights ${formatWeights(restored, subsets)}`,
-      state,
-    };
-  }
   const nextState: GuardState = failing.length > 0 ? state : { lastGood: base };
+  const failingSet = new Set(failing.map((o) => o.subset));
 
   const notes: string[] = [];
   let target: Weights = sanitizeWeights(proposal, subsets, config.floorPercent);
   if (failing.length > 0) {
-    target = forbidIncrease(target, base, subsets, new Set(failing.map((o) => o.subset)));
+    target = forbidIncrease(target, base, subsets, failingSet);
     notes.push(`${failingNames} above ${percent(config.errorRateThreshold)}: not allowed to grow`);
   }
   const stepped = limitStep(target, base, subsets, config.maxStepPercent);
@@ -248,6 +241,22 @@ export function guard(input: GuardInput): GuardDecision {
   const change = largestChange(stepped, base, subsets);
   const final = change > 0 && change < config.hysteresisPercent ? base : stepped;
   if (final === base && change > 0) notes.push(`change of ${change} points below hysteresis ${config.hysteresisPercent}`);
+
+  // Rollback: a change gave a now-failing subset more traffic than it had in the last good
+  // window. Restore those weights, unless the proposal already takes the failing subsets further down.
+  const lastGood = state.lastGood;
+  if (lastGood && failing.some((o) => weightOf(current, o.subset) > weightOf(lastGood, o.subset))) {
+    const restored = sanitizeWeights(lastGood, subsets, config.floorPercent);
+    const failingShare = (weights: Weights): number => failing.reduce((sum, o) => sum + weightOf(weights, o.subset), 0);
+    if (failingShare(restored) <= failingShare(final)) {
+      return {
+        weights: restored,
+        action: weightsEqual(restored, current, subsets) ? 'hold' : 'rollback',
+        reason: `${failingNames} above ${percent(config.errorRateThreshold)}: rolling back to last good weights ${formatWeights(restored, subsets)}`,
+        state,
+      };
+    }
+  }
 
   const unchanged = weightsEqual(final, current, subsets);
   return {

@@ -1,17 +1,57 @@
 # shellcheck shell=bash
-# etcd from Debian (etcd-server), one member on loopback; the kube component stores its objects
-# in it under its own prefix.
+# etcd, one member on loopback, built from the Go module go.etcd.io/etcd/server/v3 at
+# $ETCD_VERSION. Not Debian's etcd-server: bookworm ships 3.4.23, below what kube-apiserver 1.34
+# expects (kubeadm's minimum external etcd is 3.5.24); with it, the apiserver disables
+# RequestWatchProgress (needs >= 3.4.31 / 3.5.13), so streaming lists (WatchList) and consistent
+# reads from the watch cache fall back, unlike any real cluster of that version.
+# The kube component stores its objects here under its own prefix.
+
+ETCD_BIN_DIR="$SHOPMESH_CACHE/etcd/$ETCD_VERSION/bin"
+ETCD_DATA_DIR="$DATA_DIR/etcd"
 
 etcd_install() {
-  apt_ensure etcd-server || die etcd "cannot install the Debian package etcd-server"
+  [[ -x $ETCD_BIN_DIR/etcd ]] && return 0
+  local go build="$SHOPMESH_CACHE/etcd/build-$ETCD_VERSION" logfile="$LOG_DIR/etcd-build.log"
+  go=$(command -v go 2>/dev/null) || go=/usr/local/go/bin/go
+  [[ -x $go ]] || die etcd "no Go toolchain found (put go on PATH) to build etcd $ETCD_VERSION"
+  mkdir -p "$SHOPMESH_CACHE/etcd"
+  exec 8>"$SHOPMESH_CACHE/etcd/.build.lock"
+  flock 8
+  if [[ ! -x $ETCD_BIN_DIR/etcd ]]; then
+    log "etcd: building etcd $ETCD_VERSION (a few minutes; log $logfile)"
+    rm -rf "$build" && mkdir -p "$build"
+    # A throwaway module: go install refuses the server module, whose go.mod has replace directives.
+    (
+      cd "$build" || exit 1
+      printf 'module shopmesh.local/etcd-build\n\ngo 1.24.0\n' >go.mod || exit 1
+      "$go" get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" || exit 1
+      echo "=== go build etcd ($(date -Is))"
+      GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 \
+        "$go" build -p 2 -ldflags="-s -w" -o "$build/bin/etcd" go.etcd.io/etcd/server/v3 || exit 1
+      echo "=== done ($(date -Is))"
+    ) >>"$logfile" 2>&1 || die etcd-build "building go.etcd.io/etcd/server/v3 $ETCD_VERSION failed"
+    mkdir -p "$(dirname "$ETCD_BIN_DIR")" && rm -rf "$ETCD_BIN_DIR" && mv "$build/bin" "$ETCD_BIN_DIR" && rm -rf "$build"
+  fi
+  flock -u 8
+  exec 8>&-
 }
 
 etcd_start() {
-  mkdir -p "$DATA_DIR/etcd"
-  chmod 700 "$DATA_DIR/etcd"
+  mkdir -p "$ETCD_DATA_DIR"
+  chmod 700 "$ETCD_DATA_DIR"
+  # etcd upgrades its data one minor version at a time: data of another minor version (e.g.
+  # Debian's 3.4) is test data, and starts over.
+  local minor=${ETCD_VERSION%.*} stamp="$ETCD_DATA_DIR/.etcd-version"
+  if ! pid_of etcd >/dev/null; then
+    if [[ -d $ETCD_DATA_DIR/member && $(cat "$stamp" 2>/dev/null) != "$minor" ]]; then
+      log "etcd: data of another etcd version in $ETCD_DATA_DIR, starting over"
+      rm -rf "$ETCD_DATA_DIR/member"
+    fi
+    echo "$minor" >"$stamp"
+  fi
   # env -i: etcd reads every ETCD_* variable as a flag, and the environment may hold ETCD_ENDPOINT.
-  start_daemon etcd "--listen-client-urls http://127.0.0.1:$PORT_ETCD" env -i PATH="$PATH" etcd \
-    --name shopmesh-test --data-dir "$DATA_DIR/etcd" \
+  start_daemon etcd "$ETCD_BIN_DIR/etcd --name shopmesh-test" env -i PATH="$PATH" "$ETCD_BIN_DIR/etcd" \
+    --name shopmesh-test --data-dir "$ETCD_DATA_DIR" \
     --listen-client-urls "http://127.0.0.1:$PORT_ETCD" --advertise-client-urls "http://127.0.0.1:$PORT_ETCD" \
     --listen-peer-urls "http://127.0.0.1:$PORT_ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$PORT_ETCD_PEER" \
     --initial-cluster "shopmesh-test=http://127.0.0.1:$PORT_ETCD_PEER" --initial-cluster-state new \

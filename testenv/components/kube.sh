@@ -39,7 +39,7 @@ kube_build_k8s() {
   rm -rf "$build" && mkdir -p "$build/bin"
   log "kube: building ${missing[*]} $K8S_VERSION (many minutes; log $logfile)"
   (
-    cd "$build"
+    cd "$build" || exit 1
     gomod=$("$go" mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')
     [[ -f $gomod ]] || { echo "cannot download k8s.io/kubernetes@$K8S_VERSION"; exit 1; }
     staging=$(sed -n 's#^\s*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/.*#\1#p' "$gomod")
@@ -54,9 +54,13 @@ kube_build_k8s() {
       echo "replace ("
       for key in $staging; do printf '\t%s => %s %s\n' "$key" "$key" "$staging_version"; done
       echo ")"
-    } >go.mod
+    } >go.mod || exit 1
     cat go.mod
-    "$go" get "${missing[@]/#/k8s.io/kubernetes/cmd/}"
+    # (set -e does not apply inside `( ... ) || die`: each step exits on failure itself.)
+    local packages=()
+    for cmd in "${missing[@]}"; do packages+=("k8s.io/kubernetes/cmd/$cmd@$K8S_VERSION"); done
+    "$go" get "${packages[@]}" || exit 1
+    grep -q "^require k8s.io/kubernetes $K8S_VERSION\$" go.mod || { echo "go get moved k8s.io/kubernetes off $K8S_VERSION"; exit 1; }
     # The version the binaries report (kubectl version, /version), as the release build sets it.
     local major=${K8S_VERSION#v} minor
     minor=${major#*.} && minor=${minor%%.*} && major=${major%%.*}
@@ -68,7 +72,7 @@ kube_build_k8s() {
     done
     for cmd in "${missing[@]}"; do
       echo "=== go build $cmd ($(date -Is))"
-      "$go" build -p 2 -ldflags="$ldflags" -o "$build/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+      "$go" build -p 2 -ldflags="$ldflags" -o "$build/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd" || exit 1
     done
     echo "=== done ($(date -Is))"
   ) >>"$logfile" 2>&1 || die kube-build "building k8s.io/kubernetes $K8S_VERSION failed"
@@ -85,7 +89,7 @@ kube_build_kwok() {
   GOBIN="$tmp" "$go" install -ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" \
     "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >>"$logfile" 2>&1 ||
     die kube-build "building sigs.k8s.io/kwok $KWOK_VERSION failed"
-  rm -rf "$KWOK_BIN_DIR" && mv "$tmp" "$KWOK_BIN_DIR"
+  mkdir -p "$(dirname "$KWOK_BIN_DIR")" && rm -rf "$KWOK_BIN_DIR" && mv "$tmp" "$KWOK_BIN_DIR"
 }
 
 kube_install() {
@@ -207,10 +211,12 @@ kube_nodes_ready() {
   done
 }
 
-# kube_fake_nodes: Node objects that kwok (not a kubelet) keeps Ready and runs Pods on.
+# kube_fake_nodes: Node objects that kwok (not a kubelet) keeps Ready and runs Pods on. Their
+# status (addresses, capacity, versions) is given at creation; kwok's node-initialize stage keeps it.
 kube_fake_nodes() {
-  local node manifest=""
-  for node in "${KUBE_FAKE_NODES[@]}"; do
+  local i node manifest=""
+  for i in "${!KUBE_FAKE_NODES[@]}"; do
+    node=${KUBE_FAKE_NODES[$i]}
     manifest+="---
 apiVersion: v1
 kind: Node
@@ -226,9 +232,20 @@ metadata:
     kubernetes.io/arch: amd64
     kubernetes.io/role: agent
     node-role.kubernetes.io/agent: \"\"
+spec:
+  podCIDR: 10.244.$i.0/24
+  podCIDRs: [10.244.$i.0/24]
 status:
+  addresses:
+  - {type: InternalIP, address: 10.240.0.$((10 + i))}
+  - {type: Hostname, address: $node}
   allocatable: {cpu: \"32\", memory: 64Gi, pods: \"110\"}
   capacity: {cpu: \"32\", memory: 64Gi, pods: \"110\"}
+  nodeInfo:
+    kubeletVersion: $K8S_VERSION
+    osImage: kwok fake node (no kubelet)
+    architecture: amd64
+    operatingSystem: linux
 "
   done
   printf '%s' "$manifest" | kube_kubectl apply --server-side --field-manager=shopmesh-testenv -f - >>"$LOG_DIR/kube.log" 2>&1 ||
@@ -310,7 +327,7 @@ kube_start() {
     --kubeconfig="$KUBE_KUBECONFIG" --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector=type=kwok \
-    --server-address="127.0.0.1:$PORT_KWOK" --cidr=10.244.0.0/16 --node-ip=10.240.0.1
+    --server-address="127.0.0.1:$PORT_KWOK" --cidr=10.244.0.0/16
   wait_until kwok 60 kube_kwok_healthy
 
   kube_nodes_ready || {

@@ -1,36 +1,33 @@
-// Peak-EWMA of each subset's effective latency (a rise is taken at once, a fall decays with
-// time constant tau, as Linkerd's balancer does), with errors penalised. Weights are updated
-// multiplicatively, w_i <- w_i / ewma_i^gain, whose fixed point is equal latency everywhere.
+// Peak-EWMA of each subset's effective latency (errors penalised), as Linkerd's balancer keeps
+// per endpoint: a rise is taken at once, a fall is trusted only as it decays with time
+// constant DECAY_SECONDS. Weights are proportional to 1 / that estimate, so the policy backs
+// off a degrading subset at the first bad window and returns to it cautiously.
 import type { PolicyDefinition } from './policy.ts';
-import { currentShares, effectiveLatencyMs, observationsBySubset, toWeights } from './scoring.ts';
+import { effectiveLatencyMs, observationsBySubset, toWeights } from './scoring.ts';
 
-const DECAY_SECONDS = 30;
-const GAIN = 1;
-/** Shares below this are lifted before the update so that a starved subset can come back. */
-const MIN_SHARE = 0.02;
+const DECAY_SECONDS = 20;
 
 export const ewmaLatencyPolicy: PolicyDefinition = {
   name: 'ewma-latency',
-  summary: `peak-EWMA (decay ${DECAY_SECONDS}s) of latency with errors penalised; multiplicative update toward equal latency`,
+  summary: `weights proportional to 1 / peak-EWMA (decay ${DECAY_SECONDS}s) of latency with errors penalised`,
   adaptive: true,
   create: ({ subsets }) => {
-    const ewma = new Map<string, number>();
+    const estimates = new Map<string, number>();
     let lastSeconds: number | undefined;
     return {
       name: 'ewma-latency',
-      decide: (observations, current, nowSeconds) => {
+      decide: (observations, _current, nowSeconds) => {
         const elapsed = lastSeconds === undefined ? Infinity : Math.max(0, nowSeconds - lastSeconds);
         lastSeconds = nowSeconds;
         const keep = Math.exp(-elapsed / DECAY_SECONDS);
         const smoothed = observationsBySubset(observations, subsets).map((observation) => {
           const sample = effectiveLatencyMs(observation);
-          const previous = ewma.get(observation.subset);
-          const next = previous === undefined || sample > previous ? sample : sample + (previous - sample) * keep;
-          ewma.set(observation.subset, next);
+          const previous = estimates.get(observation.subset);
+          const next = previous === undefined || sample >= previous ? sample : sample + (previous - sample) * keep;
+          estimates.set(observation.subset, next);
           return next;
         });
-        const shares = currentShares(current, subsets);
-        return toWeights(subsets, shares.map((share, i) => Math.max(share, MIN_SHARE) / Math.pow(smoothed[i] as number, GAIN)));
+        return toWeights(subsets, smoothed.map((estimate) => 1 / estimate));
       },
     };
   },

@@ -144,8 +144,13 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
     sliceErrors = 0;
     sliceSubsetCounts = new Float64Array(subsetCount);
   };
+  const meanArrivalRate =
+    arrivals.kind === 'poisson'
+      ? arrivals.ratePerSecond
+      : (arrivals.calmRatePerSecond * arrivals.meanCalmSeconds + arrivals.burstRatePerSecond * arrivals.meanBurstSeconds) /
+        (arrivals.meanCalmSeconds + arrivals.meanBurstSeconds);
   const truth = (): { arrivalRatePerSecond: number; subsets: TrueSubsetState[] } => ({
-    arrivalRatePerSecond: currentRate(),
+    arrivalRatePerSecond: meanArrivalRate,
     subsets: model.subsets.map((subset, s) => ({
       name: subset.name,
       concurrency: subset.concurrency,

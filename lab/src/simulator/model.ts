@@ -70,7 +70,11 @@ export interface ControlView {
   readonly nowSeconds: number;
   readonly observations: readonly SubsetObservation[];
   readonly current: Weights;
-  readonly truth: { readonly arrivalRatePerSecond: number; readonly subsets: readonly TrueSubsetState[] };
+  readonly truth: {
+    /** Long-run mean arrival rate of the model (bursts included). */
+    readonly arrivalRatePerSecond: number;
+    readonly subsets: readonly TrueSubsetState[];
+  };
 }
 
 export interface ControlOutcome {

@@ -1,5 +1,6 @@
-// Redis with ioredis, configured to fail fast while the server is away (so requests answer 503
-// instead of queueing) and to reconnect on its own when it comes back.
+// Redis with ioredis, configured to fail fast while the server is away (a command waits for at
+// most one reconnection attempt, then fails, so requests answer 503 instead of hanging) and to
+// reconnect on its own when it comes back.
 import { Redis } from 'ioredis';
 
 export interface RedisStore {
@@ -10,7 +11,6 @@ export interface RedisStore {
 
 export function createRedis(url: string, log?: { warn(obj: object, msg?: string): void }): RedisStore {
   const redis = new Redis(url, {
-    enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),

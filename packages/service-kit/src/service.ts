@@ -86,6 +86,16 @@ export async function buildService<S extends TObject>(
   installRequestIdEcho(app);
   const metrics = installMetrics(app, { service: definition.name, version: config.SERVICE_VERSION });
   const readiness = installHealth(app);
+  // While draining, answers close their connection: a kept-alive idle socket would otherwise
+  // hold the server open until its keep-alive timeout.
+  let draining = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
+  const drain = (): void => {
+    draining = true;
+    readiness.drain();
+  };
 
   await definition.setup({
     app,
@@ -96,7 +106,7 @@ export async function buildService<S extends TObject>(
     metrics,
   });
   await app.ready();
-  return { app, config, drain: readiness.drain };
+  return { app, config, drain };
 }
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;

@@ -7,6 +7,8 @@ import { buildApp } from '../src/app.ts';
 
 export interface RunningAuthService {
   url: string;
+  /** The service's own database (for tests that look at what it stored). */
+  databaseUrl: string;
   jwksUrl: string;
   admin: { email: string; password: string };
   /** Registers a fresh user and logs in; returns its id and tokens. */
@@ -50,6 +52,7 @@ export async function startAuthService(postgresServerUrl: string, env: NodeJS.Pr
 
   return {
     url,
+    databaseUrl: database.url,
     jwksUrl: `${url}/.well-known/jwks.json`,
     admin,
     async newUser() {

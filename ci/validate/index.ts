@@ -1,0 +1,65 @@
+// The manifest validator: YAML and schema checks of every document, then cross-resource rules.
+// Used by the pipeline's validate stage and by the CLI (cli.ts).
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findManifestFiles } from '../lib/manifests.ts';
+import { discoverServices } from '../lib/services.ts';
+import { checkFiles, mergeChecks, type FilesCheck } from './check-files.ts';
+import { checkFilesInWorkers } from './pool.ts';
+import { runRules } from './run-rules.ts';
+import type { Finding, ValidateOptions, ValidationReport } from './types.ts';
+
+export type { Finding, Severity, ValidateOptions, ValidationReport } from './types.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** What `validate` checks when given no paths: the cluster manifests and the kind config. */
+export const DEFAULT_PATHS: readonly string[] = ['k8s', 'kind-cluster-config.yaml'];
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Below this many files, starting worker threads costs more than it saves. */
+const FILES_PER_WORKER_THRESHOLD = 200;
+
+function workerCountFor(fileCount: number, requested: number | undefined): number {
+  if (requested !== undefined) return Math.max(0, Math.floor(requested));
+  if (fileCount < FILES_PER_WORKER_THRESHOLD) return 0;
+  return Math.min(availableParallelism(), Math.ceil(fileCount / FILES_PER_WORKER_THRESHOLD));
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}
+
+export async function validate(paths: readonly string[], options: ValidateOptions = {}): Promise<ValidationReport> {
+  const root = options.root ?? REPO_ROOT;
+  const targets = paths.length > 0 ? paths : DEFAULT_PATHS.map((path) => resolve(root, path));
+  const found = await findManifestFiles(targets);
+  const keepResources = options.schemaOnly !== true;
+  const workers = workerCountFor(found.files.length, options.workers);
+  const checked: FilesCheck = workers > 0
+    ? await checkFilesInWorkers(found.files, workers, keepResources)
+    : await checkFiles(found.files, keepResources);
+  mergeChecks(checked, { findings: [], resources: [], resourceCount: 0, unreadable: found.unreadable });
+
+  const findings = checked.findings;
+  if (keepResources) {
+    findings.push(...runRules(checked.resources, {
+      root,
+      serviceFolders: await discoverServices(root),
+      defaultNamespace: options.defaultNamespace ?? DEFAULT_NAMESPACE,
+    }));
+  }
+  findings.sort(compareFindings);
+  const errors = findings.filter((finding) => finding.severity === 'error').length;
+  return {
+    files: found.files.length - checked.unreadable.filter((u) => found.files.includes(u.path)).length,
+    resources: checked.resourceCount,
+    findings,
+    errors,
+    warnings: findings.length - errors,
+    unreadable: checked.unreadable,
+  };
+}

@@ -1,0 +1,49 @@
+// Spreads files over worker threads in small batches (each worker asks for the next when done).
+import { Worker } from 'node:worker_threads';
+import { emptyCheck, mergeChecks, type FilesCheck } from './check-files.ts';
+import type { WorkerTask } from './worker.ts';
+
+const WORKER_MODULE = new URL('./worker.ts', import.meta.url).href;
+
+type WorkerReply = { ok: true; result: FilesCheck } | { ok: false; error: string };
+
+/** Workers run the TypeScript sources too: make sure they load tsx even if this process got it another way. */
+function workerExecArgv(): string[] {
+  const hasTsx = process.execArgv.some((arg) => arg.includes('tsx'));
+  return hasTsx ? process.execArgv : [...process.execArgv, '--import', import.meta.resolve('tsx')];
+}
+
+export async function checkFilesInWorkers(files: readonly string[], workerCount: number, keepResources: boolean): Promise<FilesCheck> {
+  const batchSize = Math.max(1, Math.min(200, Math.ceil(files.length / (workerCount * 8))));
+  const batches: string[][] = [];
+  for (let start = 0; start < files.length; start += batchSize) batches.push(files.slice(start, start + batchSize));
+  // Results are put back in batch order, so the report does not depend on thread timing.
+  const results: FilesCheck[] = new Array<FilesCheck>(batches.length);
+  let next = 0;
+  const runWorker = (): Promise<void> => new Promise((resolve, reject) => {
+    // The entry is a tiny script that imports the TypeScript module, so it goes through tsx's loader.
+    const worker = new Worker(`import(${JSON.stringify(WORKER_MODULE)})`, { eval: true, execArgv: workerExecArgv() });
+    let current = -1;
+    const sendNext = (): void => {
+      if (next >= batches.length) {
+        void worker.terminate().then(() => resolve());
+        return;
+      }
+      current = next++;
+      worker.postMessage({ files: batches[current]!, keepResources } satisfies WorkerTask);
+    };
+    worker.on('message', (reply: WorkerReply) => {
+      if (!reply.ok) {
+        void worker.terminate();
+        reject(new Error(`validator worker failed: ${reply.error}`));
+        return;
+      }
+      results[current] = reply.result;
+      sendNext();
+    });
+    worker.on('error', reject);
+    sendNext();
+  });
+  await Promise.all(Array.from({ length: Math.min(workerCount, batches.length) }, runWorker));
+  return results.reduce(mergeChecks, emptyCheck());
+}

@@ -1,0 +1,37 @@
+// Runs the cross-resource rules over a set of resources and positions what they find.
+import type { ServiceFolder } from '../lib/services.ts';
+import { resourceLabel, type Resource } from './resource.ts';
+import { RULES } from './rules/index.ts';
+import { buildModel, type ResourceViolation, type Rule } from './rules/model.ts';
+import type { Finding } from './types.ts';
+import { toFindings } from './violation.ts';
+
+export interface RuleContext {
+  root: string;
+  serviceFolders: ServiceFolder[];
+  defaultNamespace: string;
+}
+
+export function runRules(resources: Resource[], context: RuleContext, rules: readonly Rule[] = RULES): Finding[] {
+  const model = buildModel(resources, context.root, context.serviceFolders, context.defaultNamespace);
+  const findings: Finding[] = [];
+  const byResource = new Map<Resource, ResourceViolation[]>();
+  for (const rule of rules) {
+    for (const violation of rule.check(model)) {
+      if ('resource' in violation) {
+        const list = byResource.get(violation.resource) ?? [];
+        list.push(violation);
+        byResource.set(violation.resource, list);
+      } else {
+        findings.push({
+          file: violation.file, line: violation.line, column: violation.column, severity: violation.severity,
+          ruleId: violation.ruleId, resource: '-', message: violation.message, hint: violation.hint,
+        });
+      }
+    }
+  }
+  for (const [resource, violations] of byResource) {
+    findings.push(...toFindings(resource.file, resource.source, resourceLabel(resource), violations));
+  }
+  return findings;
+}

@@ -1,0 +1,59 @@
+// One experiment run: a strategy on a scenario with a seed, scored.
+import { findScenario } from '../scenarios/index.ts';
+import { simulate } from '../simulator/engine.ts';
+import type { ControlSettings, SliceStats } from '../simulator/model.ts';
+import { reactionSeconds } from './reaction.ts';
+import { findStrategy } from './strategies.ts';
+
+export interface Task {
+  readonly scenario: string;
+  readonly strategy: string;
+  readonly seed: number;
+  /** Keep the per-second weights and the slices (for plots). */
+  readonly keepTimeline: boolean;
+  /** Control timing other than the scenario's (sensitivity runs). */
+  readonly control?: ControlSettings;
+}
+
+export interface TaskResult {
+  readonly task: Task;
+  readonly requests: number;
+  readonly errorRate: number;
+  readonly latencyMs: { readonly mean: number; readonly p50: number; readonly p95: number; readonly p99: number };
+  /** One per scenario change, in seconds; null = no reaction. Empty for strategies without weights. */
+  readonly reactions: readonly (number | null)[];
+  readonly decisions: Readonly<Record<string, number>>;
+  readonly weightsPerSecond: Readonly<Record<string, readonly number[]>> | undefined;
+  readonly slices: readonly SliceStats[] | undefined;
+  readonly simulatedRequests: number;
+  readonly wallMs: number;
+}
+
+export function runTask(task: Task): TaskResult {
+  const scenario = findScenario(task.scenario);
+  const strategy = findStrategy(task.strategy);
+  const built = scenario.build(task.seed);
+  const model = strategy.adjustModel ? strategy.adjustModel(built) : built;
+  const subsets = model.subsets.map((s) => s.name);
+  const started = performance.now();
+  const result = simulate(model, task.control ?? scenario.control, strategy.routing(scenario, subsets, task.seed), task.seed);
+  const wallMs = performance.now() - started;
+  const hasWeights = Object.values(result.weightsPerSecond).some((series) => series.length > 0);
+  const reactions = hasWeights
+    ? scenario.changes.map((change, i) =>
+        reactionSeconds(result.weightsPerSecond[change.subset] ?? [], change, scenario.changes[i + 1]?.atSeconds),
+      )
+    : [];
+  return {
+    task,
+    requests: result.requests,
+    errorRate: result.errorRate,
+    latencyMs: result.latencyMs,
+    reactions,
+    decisions: result.decisions,
+    weightsPerSecond: task.keepTimeline ? result.weightsPerSecond : undefined,
+    slices: task.keepTimeline ? result.slices : undefined,
+    simulatedRequests: result.simulatedRequests,
+    wallMs,
+  };
+}

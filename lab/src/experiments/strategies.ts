@@ -1,0 +1,118 @@
+// What the experiments compare: every registered policy (through the same guard rails as the
+// controller) and the baselines that are not policies: least-request across all pods, and the
+// oracle. A strategy turns a scenario and a seed into a routing for the simulator.
+import { equalWeights, weightsEqual } from '../core/weights.ts';
+import { controlStep } from '../controller/control-step.ts';
+import { DEFAULT_GUARDRAILS, type GuardrailConfig, type GuardState } from '../guardrails.ts';
+import { POLICIES } from '../policies/index.ts';
+import type { ControlView, Routing, SimulationModel } from '../simulator/model.ts';
+import type { Scenario } from '../scenarios/index.ts';
+import { oracleWeights } from './oracle.ts';
+
+export type StrategyKind = 'baseline' | 'policy';
+
+export interface Strategy {
+  readonly name: string;
+  readonly kind: StrategyKind;
+  readonly adaptive: boolean;
+  readonly summary: string;
+  routing(scenario: Scenario, subsets: readonly string[], seed: number): Routing;
+  /** Changes to the scenario's model this strategy needs (e.g. one global proxy). */
+  adjustModel?(model: SimulationModel): SimulationModel;
+}
+
+export function guardrailsFor(subsets: readonly string[]): GuardrailConfig {
+  return { ...DEFAULT_GUARDRAILS, subsets };
+}
+
+function policyStrategy(definition: (typeof POLICIES)[number]): Strategy {
+  return {
+    name: definition.name,
+    kind: definition.adaptive ? 'policy' : 'baseline',
+    adaptive: definition.adaptive,
+    summary: definition.name === 'static' ? 'static 50/50 (the manifest)' : definition.summary,
+    routing: (_scenario, subsets, seed) => {
+      const policy = definition.create({ subsets, seed });
+      const config = guardrailsFor(subsets);
+      let state: GuardState = {};
+      return {
+        kind: 'subset-weights',
+        initialWeights: equalWeights(subsets),
+        onControl: (view) => {
+          const step = controlStep({ policy, observations: view.observations, current: view.current, nowSeconds: view.nowSeconds, state, config });
+          state = step.state;
+          return { weights: step.weights, action: step.action };
+        },
+      };
+    },
+  };
+}
+
+const leastRequest: Strategy = {
+  name: 'least-request',
+  kind: 'baseline',
+  adaptive: true,
+  summary: "Envoy LEAST_REQUEST (power of two choices) across all pods, no subset weights; each proxy sees only its own requests",
+  routing: () => ({ kind: 'least-request' }),
+};
+
+const leastRequestGlobal: Strategy = {
+  name: 'least-request-1proxy',
+  kind: 'baseline',
+  adaptive: true,
+  summary: 'least-request with a single proxy that sees every request in flight (an upper bound for P2C)',
+  routing: () => ({ kind: 'least-request' }),
+  adjustModel: (model) => ({ ...model, clientProxies: 1 }),
+};
+
+const oracle: Strategy = {
+  name: 'oracle',
+  kind: 'baseline',
+  adaptive: true,
+  summary: 'knows true service times, errors and load; weights minimising predicted M/M/c cost, same floor, every interval',
+  routing: (_scenario, subsets) => {
+    const floor = guardrailsFor(subsets).floorPercent;
+    return {
+      kind: 'subset-weights',
+      initialWeights: equalWeights(subsets),
+      onControl: (view) => {
+        const weights = oracleWeights(view, floor);
+        return { weights, action: weightsEqual(weights, view.current, subsets) ? 'hold' : 'change' };
+      },
+    };
+  },
+};
+
+const delayedOracle: Strategy = {
+  name: 'oracle-delayed',
+  kind: 'baseline',
+  adaptive: true,
+  summary: "the oracle acting one interval late (on the truth of the previous decision): the best a windowed controller could do",
+  routing: (_scenario, subsets) => {
+    const floor = guardrailsFor(subsets).floorPercent;
+    let previous: ControlView | undefined;
+    return {
+      kind: 'subset-weights',
+      initialWeights: equalWeights(subsets),
+      onControl: (view) => {
+        const weights = previous ? oracleWeights(previous, floor) : view.current;
+        previous = view;
+        return { weights, action: weightsEqual(weights, view.current, subsets) ? 'hold' : 'change' };
+      },
+    };
+  },
+};
+
+export const STRATEGIES: readonly Strategy[] = [
+  ...POLICIES.map(policyStrategy),
+  leastRequest,
+  leastRequestGlobal,
+  oracle,
+  delayedOracle,
+];
+
+export function findStrategy(name: string): Strategy {
+  const found = STRATEGIES.find((strategy) => strategy.name === name);
+  if (!found) throw new Error(`unknown strategy '${name}' (known: ${STRATEGIES.map((s) => s.name).join(', ')})`);
+  return found;
+}

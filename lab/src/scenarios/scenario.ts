@@ -1,0 +1,60 @@
+// A scenario: a model of the product-service subsets under some load and events, the control
+// loop's timing, and the moments at which a good controller should react.
+import type { Random } from '../core/random.ts';
+import type { ControlSettings, SimulationModel, SubsetConditions, SubsetModel } from '../simulator/model.ts';
+
+export interface ScenarioChange {
+  readonly atSeconds: number;
+  readonly subset: string;
+  /** Whether traffic should move away from the subset (it got worse) or back toward it. */
+  readonly direction: 'away' | 'toward';
+  readonly label: string;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly control: ControlSettings;
+  readonly changes: readonly ScenarioChange[];
+  build(seed: number): SimulationModel;
+}
+
+/**
+ * The lab's usual control timing (simulated seconds): a decision every 5 s on the last 10 s,
+ * applied 1 s later. Against 2-minute events this is the proportion of a 30 s interval against
+ * 12-minute events in a cluster; the degradation report also scores other intervals.
+ */
+export const DEFAULT_CONTROL: ControlSettings = { intervalSeconds: 5, windowSeconds: 10, actuationDelaySeconds: 1 };
+
+/** product-service's two versions: 4 pods each, 2 requests served at once per pod. */
+export function productSubsets(): SubsetModel[] {
+  const pod = { pods: 4, concurrency: 2, queueLimit: 64, podSpeedFactors: [0.9, 1, 1, 1.1] };
+  return [
+    { name: 'v1', ...pod },
+    { name: 'v2', ...pod },
+  ];
+}
+
+/**
+ * Slow drift of a service time: a mean-reverting random walk of its logarithm (about +-10%),
+ * one step per simulated second, from its own seeded stream.
+ */
+export function driftingServiceTime(random: Random, reversion = 0.02, volatility = 0.02): (seconds: number) => number {
+  let logFactor = 0;
+  let lastSecond = -1;
+  return (seconds) => {
+    for (; lastSecond < seconds; lastSecond++) logFactor = logFactor * (1 - reversion) + volatility * random.normal();
+    return Math.exp(logFactor);
+  };
+}
+
+export type ConditionsBySubset = Readonly<Record<string, (seconds: number) => SubsetConditions>>;
+
+export function conditionsFrom(bySubset: ConditionsBySubset): SimulationModel['conditions'] {
+  return (subset, seconds) => {
+    const conditions = bySubset[subset];
+    if (!conditions) throw new Error(`scenario has no conditions for subset ${subset}`);
+    return conditions(seconds);
+  };
+}

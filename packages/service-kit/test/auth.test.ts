@@ -1,0 +1,110 @@
+// The auth guard: tokens signed like auth-service signs them, keys fetched over real HTTP.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Type } from '@sinclair/typebox';
+import { SignJWT, calculateJwkThumbprint, exportJWK } from 'jose';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, createAuthGuard, currentUser } from '../src/auth.ts';
+import { buildService, defineService, type App } from '../src/service.ts';
+
+const newKey = (): { privateKey: KeyObject; publicKey: KeyObject } => generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signing = newKey();
+const impostor = newKey();
+let kid: string;
+let jwksServer: Server;
+let app: App;
+
+async function token(
+  claims: Record<string, unknown>,
+  options: { key?: KeyObject; expiresIn?: string; issuer?: string; audience?: string; sub?: string } = {},
+): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
+    .setSubject(options.sub ?? 'user-1')
+    .setIssuer(options.issuer ?? TOKEN_ISSUER)
+    .setAudience(options.audience ?? TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '5m')
+    .sign(options.key ?? signing.privateKey);
+}
+
+test.before(async () => {
+  const jwk = await exportJWK(signing.publicKey);
+  kid = await calculateJwkThumbprint(jwk);
+  jwksServer = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] }));
+  });
+  await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+  const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+  ({ app } = await buildService(
+    defineService({
+      name: 'guarded',
+      port: 3997,
+      config: Type.Object({}),
+      setup({ app }) {
+        const guard = createAuthGuard({ jwksUrl });
+        const offline = createAuthGuard({ jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json' });
+        app.get('/mine', { preHandler: guard.user }, async (request) => currentUser(request));
+        app.get('/admin', { preHandler: guard.admin }, async (request) => currentUser(request));
+        app.get('/offline', { preHandler: offline.user }, async () => ({}));
+      },
+    }),
+    { env: { LOG_LEVEL: 'silent' } },
+  ));
+});
+test.after(async () => {
+  await app.close();
+  jwksServer.close();
+});
+
+const call = async (url: string, bearer?: string) => {
+  const response = await app.inject({ url, headers: bearer === undefined ? {} : { authorization: `Bearer ${bearer}` } });
+  return { status: response.statusCode, body: response.json() };
+};
+
+test('a valid token: the user is known to the handler', async () => {
+  const answer = await call('/mine', await token({ email: 'a@b.c', role: 'user' }));
+  assert.equal(answer, { status: 200, body: { id: 'user-1', email: 'a@b.c', role: 'user' } });
+});
+
+test('no token, a malformed header, garbage: 401', async () => {
+  assert.is((await call('/mine')).status, 401);
+  const basic = await app.inject({ url: '/mine', headers: { authorization: 'Basic abc' } });
+  assert.is(basic.statusCode, 401);
+  const garbage = await call('/mine', 'not.a.jwt');
+  assert.equal(garbage.status, 401);
+  assert.is(garbage.body.error.code, 'invalid_token');
+});
+
+test('expired, wrongly signed, wrong issuer or audience, missing claims: 401', async () => {
+  const claims = { email: 'a@b.c', role: 'user' };
+  const expired = await call('/mine', await token(claims, { expiresIn: '-1m' }));
+  assert.equal([expired.status, expired.body.error.code], [401, 'token_expired']);
+  for (const bad of [
+    await token(claims, { key: impostor.privateKey }),
+    await token(claims, { issuer: 'someone-else' }),
+    await token(claims, { audience: 'another-app' }),
+    await token({ email: 'a@b.c', role: 'superuser' }),
+    await token({ role: 'user' }),
+  ]) {
+    const answer = await call('/mine', bad);
+    assert.equal([answer.status, answer.body.error.code], [401, 'invalid_token']);
+  }
+});
+
+test('roles: a user on an admin route is 403, an admin passes', async () => {
+  const asUser = await call('/admin', await token({ email: 'a@b.c', role: 'user' }));
+  assert.equal([asUser.status, asUser.body.error.code], [403, 'forbidden']);
+  const asAdmin = await call('/admin', await token({ email: 'root@b.c', role: 'admin' }, { sub: 'admin-1' }));
+  assert.equal(asAdmin, { status: 200, body: { id: 'admin-1', email: 'root@b.c', role: 'admin' } });
+});
+
+test('an unreachable key server is a 503, not a 401', async () => {
+  const answer = await call('/offline', await token({ email: 'a@b.c', role: 'user' }));
+  assert.equal([answer.status, answer.body.error.code], [503, 'dependency_unavailable']);
+});
+
+test.run();

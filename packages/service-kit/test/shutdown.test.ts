@@ -1,0 +1,82 @@
+// Graceful shutdown of a real process: SIGTERM lets the in-flight request finish, refuses new
+// connections, runs the close hooks after, and exits 0. A bad configuration exits 1 naming it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const fixture = new URL('./fixtures/slow-service.ts', import.meta.url).pathname;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+function start(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} never became healthy`);
+}
+
+test('SIGTERM: the in-flight request completes, new connections are refused, hooks run, exit 0', async () => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const service = start({ PORT: String(port), HOST: '127.0.0.1', SLOW_MS: '800' });
+  await waitForHealth(url);
+
+  const inFlight = fetch(`${url}/slow`).then(async (response) => ({ status: response.status, at: Date.now() }));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  service.child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const lateRequest = await fetch(`${url}/healthz`).then(
+    (response) => `answered ${response.status}`,
+    (error: Error) => `refused: ${error.message}`,
+  );
+
+  const finished = await inFlight;
+  const code = await service.exited;
+  assert.is(finished.status, 200, 'the in-flight request got its answer');
+  assert.ok(lateRequest.startsWith('refused') || lateRequest === 'answered 503', lateRequest);
+  assert.is(code, 0);
+  const lines = service
+    .output()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string });
+  const messages = lines.map((line) => line.msg);
+  assert.ok(messages.includes('shutting down'), messages.join(' | '));
+  assert.ok(messages.indexOf('pools closed') > messages.indexOf('shutting down'));
+});
+
+test('a malformed variable stops the process with status 1 and a message naming it', async () => {
+  const service = start({ PORT: 'not-a-port', SLOW_MS: 'slow' });
+  const code = await service.exited;
+  assert.is(code, 1);
+  const line = JSON.parse(service.output().trim()) as { msg: string; problems: string[]; service: string };
+  assert.is(line.service, 'slow-service');
+  assert.ok(line.msg.includes('PORT') && line.msg.includes('SLOW_MS'), line.msg);
+  assert.is(line.problems.length, 2);
+});
+
+test.run();

@@ -1,0 +1,28 @@
+// cart-service: each user's cart in Redis, priced against product-service.
+import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
+import { createRedis } from '@shopmesh/service-kit/redis';
+import { createCartStore } from './cart-store.ts';
+import { cartConfigSchema } from './config.ts';
+import { createProductCatalog } from './products.ts';
+import { registerCartRoutes } from './routes.ts';
+
+export const cartService = defineService({
+  name: 'cart-service',
+  port: 3003,
+  config: cartConfigSchema,
+  async setup({ app, config, log, addReadinessCheck, onClose }) {
+    const redis = createRedis(config.REDIS_URL, log);
+    addReadinessCheck('redis', redis.check);
+    onClose(redis.close);
+    const catalog = createProductCatalog(config.PRODUCT_SERVICE_URL);
+    addReadinessCheck('product-service', catalog.check);
+
+    registerCartRoutes(app, {
+      store: createCartStore(redis.redis, config.CART_TTL_SECONDS),
+      catalog,
+      guard: createAuthGuard({ jwksUrl: config.AUTH_JWKS_URL }),
+    });
+  },
+});
+
+export const buildApp = (options: BuildOptions = {}) => buildService(cartService, options);

@@ -1,0 +1,4 @@
+import { runService } from '@shopmesh/service-kit';
+import { notificationService } from './app.ts';
+
+await runService(notificationService);

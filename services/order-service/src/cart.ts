@@ -1,0 +1,39 @@
+// The user's cart at cart-service, read and cleared on the user's behalf: the user's own bearer
+// token is forwarded, so cart-service applies the same authentication as to the user.
+import { DependencyUnavailableError, createHttpClient } from '@shopmesh/service-kit';
+
+export interface CartLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface CartClient {
+  lines(authorization: string): Promise<CartLine[]>;
+  clear(authorization: string): Promise<void>;
+  /** Readiness: cart-service answers. */
+  check(): Promise<void>;
+}
+
+const isCart = (body: unknown): body is { items: CartLine[] } =>
+  Array.isArray((body as { items?: unknown } | undefined)?.items);
+
+export function createCartClient(baseUrl: string): CartClient {
+  const client = createHttpClient({ name: 'cart-service', baseUrl });
+  const unexpected = (what: string, status: number) =>
+    new DependencyUnavailableError('cart-service', new Error(`${what} answered ${status}`));
+  return {
+    async lines(authorization) {
+      const response = await client.get('/', { authorization });
+      if (response.status !== 200 || !isCart(response.body)) throw unexpected('GET /', response.status);
+      return response.body.items.map(({ productId, quantity }) => ({ productId, quantity }));
+    },
+    async clear(authorization) {
+      const response = await client.request('DELETE', '/', { headers: { authorization } });
+      if (response.status !== 204) throw unexpected('DELETE /', response.status);
+    },
+    async check() {
+      const response = await client.get('/healthz');
+      if (response.status !== 200) throw new Error(`cart-service /healthz answered ${response.status}`);
+    },
+  };
+}

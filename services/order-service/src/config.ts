@@ -1,0 +1,12 @@
+import { Type, hostListVar, urlVar } from '@shopmesh/service-kit';
+
+export const orderConfigSchema = Type.Object({
+  DATABASE_URL: urlVar(['postgres', 'postgresql']),
+  KAFKA_BROKERS: hostListVar(),
+  AUTH_JWKS_URL: urlVar(['http', 'https']),
+  PRODUCT_SERVICE_URL: urlVar(['http', 'https']),
+  CART_SERVICE_URL: urlVar(['http', 'https']),
+  PAYMENT_SERVICE_URL: urlVar(['http', 'https']),
+  // payment-service's latency is configurable for experiments: give it room before a 503.
+  PAYMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+});

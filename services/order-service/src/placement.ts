@@ -1,0 +1,84 @@
+// Placing an order: cart -> re-priced items -> pending order -> charge -> paid or payment_failed.
+//
+// Idempotency: one order per (user, Idempotency-Key), enforced by a unique index. A retry of a
+// settled order returns it as it is. A retry that finds the order still pending (a concurrent
+// duplicate, or an earlier attempt cut off by an outage) completes it: the charge is keyed by the
+// order id, so payment-service charges once however many requests get there.
+import { conflict } from '@shopmesh/service-kit';
+import { enqueueEvent, type OutboxRelay } from '@shopmesh/service-kit/outbox';
+import type { CartClient } from './cart.ts';
+import { ORDER_EVENTS_TOPIC, orderEvent, type OrderEventType } from './events.ts';
+import type { InTransaction, Order, OrderRepository } from './orders.ts';
+import type { PaymentClient } from './payments.ts';
+import { priceCart } from './pricing.ts';
+import type { ProductCatalog } from './products.ts';
+
+export interface PlacementDeps {
+  orders: OrderRepository;
+  cart: CartClient;
+  catalog: ProductCatalog;
+  payments: PaymentClient;
+  outbox: OutboxRelay;
+  log: { warn(obj: object, msg?: string): void };
+}
+
+export interface PlacementRequest {
+  userId: string;
+  idempotencyKey: string;
+  /** The user's Authorization header, forwarded to cart-service. */
+  authorization: string;
+}
+
+export interface Placement {
+  order: Order;
+  /** False when the key had been seen before (the answer repeats the first one). */
+  created: boolean;
+}
+
+export function createOrderPlacement(deps: PlacementDeps) {
+  const { orders, cart, catalog, payments, outbox, log } = deps;
+
+  // Written with the order's change in one transaction; the outbox relay publishes it.
+  const emit =
+    (type: OrderEventType): InTransaction =>
+    (order, tx) =>
+      enqueueEvent(tx, ORDER_EVENTS_TOPIC, orderEvent(type, order), order.id);
+
+  async function settle(order: Order, authorization: string): Promise<Order> {
+    const outcome = order.total === 0 ? { status: 'paid' as const } : await payments.charge(order.id, order.total);
+    const settled = await orders.settle(order.id, outcome, emit(outcome.status === 'paid' ? 'order.paid' : 'order.payment_failed'));
+    // Undefined: a concurrent request for the same key settled it first (with the same charge).
+    if (!settled) return (await orders.findById(order.id)) ?? order;
+    outbox.wake();
+    if (settled.status === 'paid') {
+      // The order is paid whatever happens here; a cart left full is the lesser harm.
+      await cart.clear(authorization).catch((error: unknown) => log.warn({ err: error, orderId: order.id }, 'could not empty the cart'));
+    }
+    return settled;
+  }
+
+  const resume = async (existing: Order, authorization: string): Promise<Placement> => ({
+    order: existing.status === 'pending' ? await settle(existing, authorization) : existing,
+    created: false,
+  });
+
+  return async function placeOrder(request: PlacementRequest): Promise<Placement> {
+    const { userId, idempotencyKey, authorization } = request;
+    const existing = await orders.findByKey(userId, idempotencyKey);
+    if (existing) return resume(existing, authorization);
+
+    const lines = await cart.lines(authorization);
+    if (lines.length === 0) throw conflict('the cart is empty', 'empty_cart');
+    const { items, total } = await priceCart(lines, catalog);
+
+    const pending = await orders.insertPending({ userId, idempotencyKey, items, total }, emit('order.created'));
+    if (!pending) {
+      const winner = await orders.findByKey(userId, idempotencyKey);
+      if (!winner) throw new Error(`order with key ${idempotencyKey} vanished after a conflicting insert`);
+      return resume(winner, authorization);
+    }
+    return { order: await settle(pending, authorization), created: true };
+  };
+}
+
+export type PlaceOrder = ReturnType<typeof createOrderPlacement>;

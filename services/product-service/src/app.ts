@@ -1,0 +1,54 @@
+// product-service: the catalogue. v1 reads PostgreSQL; v2 (SERVICE_VERSION=v2, same code) reads
+// through a Redis cache. Changes are published to `product-events` through an outbox.
+import { ConfigError, buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
+import { createPostgres } from '@shopmesh/service-kit/db';
+import { createEventProducer, createKafka } from '@shopmesh/service-kit/kafka';
+import { startOutboxRelay } from '@shopmesh/service-kit/outbox';
+import { createRedis } from '@shopmesh/service-kit/redis';
+import { createProductCache, type ProductCache } from './cache.ts';
+import { productConfigSchema } from './config.ts';
+import { schema } from './db/schema.ts';
+import { registerProductRoutes } from './routes.ts';
+
+export const productService = defineService({
+  name: 'product-service',
+  port: 3002,
+  config: productConfigSchema,
+  async setup({ app, config, log, addReadinessCheck, onClose }) {
+    const cacheReads = config.SERVICE_VERSION === 'v2';
+    if (cacheReads && !config.REDIS_URL) {
+      throw new ConfigError(['missing required environment variable REDIS_URL (product-service v2 caches in Redis)']);
+    }
+
+    const postgres = createPostgres(config.DATABASE_URL, schema, { log });
+    addReadinessCheck('postgres', postgres.check);
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `product-service-${config.SERVICE_VERSION}`, log });
+    const producer = createEventProducer(kafka);
+    addReadinessCheck('kafka', producer.check);
+    const relay = startOutboxRelay({ db: postgres.db, producer, log });
+
+    let cache: ProductCache | undefined;
+    if (config.REDIS_URL) {
+      const redis = createRedis(config.REDIS_URL, log);
+      cache = createProductCache(redis.redis, config.PRODUCT_CACHE_TTL_SECONDS, log);
+      if (cacheReads) addReadinessCheck('redis', redis.check);
+      onClose(redis.close);
+    }
+    // Closed in this order: the relay's last batch still needs Kafka and the pool.
+    onClose(async () => {
+      await relay.close();
+      await producer.close();
+      await postgres.close();
+    });
+
+    registerProductRoutes(app, {
+      db: postgres.db,
+      guard: createAuthGuard({ jwksUrl: config.AUTH_JWKS_URL }),
+      ...(cacheReads ? { readCache: cache } : {}),
+      invalidationCache: cache,
+      onEventQueued: relay.wake,
+    });
+  },
+});
+
+export const buildApp = (options: BuildOptions = {}) => buildService(productService, options);
