@@ -41,7 +41,7 @@ export async function validate(paths: readonly string[], options: ValidateOption
   const workers = workerCountFor(found.files.length, options.workers);
   const checked: FilesCheck = workers > 0
     ? await checkFilesInWorkers(found.files, workers, keepResources)
-    : await checkFiles(found.files, keepResources);
+    : checkFiles(found.files, keepResources);
   mergeChecks(checked, { findings: [], resources: [], resourceCount: 0, unreadable: found.unreadable });
 
   const findings = checked.findings;

@@ -3,15 +3,14 @@ import { Worker } from 'node:worker_threads';
 import { emptyCheck, mergeChecks, type FilesCheck } from './check-files.ts';
 import type { WorkerTask } from './worker.ts';
 
-const WORKER_MODULE = new URL('./worker.ts', import.meta.url).href;
-
 type WorkerReply = { ok: true; result: FilesCheck } | { ok: false; error: string };
 
-/** Workers run the TypeScript sources too: make sure they load tsx even if this process got it another way. */
-function workerExecArgv(): string[] {
-  const hasTsx = process.execArgv.some((arg) => arg.includes('tsx'));
-  return hasTsx ? process.execArgv : [...process.execArgv, '--import', import.meta.resolve('tsx')];
-}
+/**
+ * Workers run the TypeScript sources too. Loader hooks of this thread do not reach them, so the
+ * entry (a tiny CommonJS script) registers tsx itself before importing the worker module.
+ */
+const WORKER_ENTRY = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
 
 export async function checkFilesInWorkers(files: readonly string[], workerCount: number, keepResources: boolean): Promise<FilesCheck> {
   const batchSize = Math.max(1, Math.min(200, Math.ceil(files.length / (workerCount * 8))));
@@ -21,8 +20,7 @@ export async function checkFilesInWorkers(files: readonly string[], workerCount:
   const results: FilesCheck[] = new Array<FilesCheck>(batches.length);
   let next = 0;
   const runWorker = (): Promise<void> => new Promise((resolve, reject) => {
-    // The entry is a tiny script that imports the TypeScript module, so it goes through tsx's loader.
-    const worker = new Worker(`import(${JSON.stringify(WORKER_MODULE)})`, { eval: true, execArgv: workerExecArgv() });
+    const worker = new Worker(WORKER_ENTRY, { eval: true, execArgv: [] });
     let current = -1;
     const sendNext = (): void => {
       if (next >= batches.length) {

@@ -1,6 +1,9 @@
 // Validates objects against the registry's schemas with ajv: each kind's validator is compiled
 // once, on first use, and kept.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { CompiledValidatorCache, defaultCacheDir } from './compiled-cache.ts';
 import { builtInRegistry, type SchemaRegistry } from './schemas/registry.ts';
 
 const SCHEMAS_ID = 'shopmesh-schemas';
@@ -10,15 +13,20 @@ export type SchemaResult =
   | { status: 'invalid'; errors: ErrorObject[]; checked: unknown }
   | { status: 'no-schema' };
 
+// verbose: errors carry their schema, which names the allowed fields for "did you mean".
+const AJV_OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, verbose: true, code: { source: true } };
+
+export interface SchemaValidatorOptions {
+  /** Folder for compiled validators; false: compile in memory only. Default: the user's cache. */
+  cacheDir?: string | false;
+}
+
 export class SchemaValidator {
-  private readonly ajv: Ajv;
+  private ajv: Ajv | undefined;
+  private diskCache: CompiledValidatorCache | undefined;
   private readonly compiled = new Map<string, ValidateFunction>();
 
-  constructor(readonly registry: SchemaRegistry = builtInRegistry()) {
-    // verbose: errors carry their schema, which names the allowed fields for "did you mean".
-    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
-    this.ajv.addSchema({ $id: SCHEMAS_ID, definitions: registry.definitions });
-  }
+  constructor(readonly registry: SchemaRegistry = builtInRegistry(), private readonly options: SchemaValidatorOptions = {}) {}
 
   hasSchema(apiVersion: string, kind: string): boolean {
     return this.registry.definitionFor(apiVersion, kind) !== undefined;
@@ -38,11 +46,31 @@ export class SchemaValidator {
 
   private validatorFor(definition: string): ValidateFunction {
     let check = this.compiled.get(definition);
+    if (check) return check;
+    const cache = this.cache();
+    check = cache?.load(definition);
     if (!check) {
+      this.ajv ??= this.createAjv();
       check = this.ajv.compile({ $ref: `${SCHEMAS_ID}#/definitions/${definition}` });
-      this.compiled.set(definition, check);
+      cache?.store(definition, standaloneCode(this.ajv, check));
     }
+    this.compiled.set(definition, check);
     return check;
+  }
+
+  private createAjv(): Ajv {
+    const ajv = new Ajv(AJV_OPTIONS);
+    ajv.addSchema({ $id: SCHEMAS_ID, definitions: this.registry.definitions });
+    return ajv;
+  }
+
+  private cache(): CompiledValidatorCache | undefined {
+    if (this.options.cacheDir === false) return undefined;
+    if (!this.diskCache) {
+      const schemas = createHash('sha256').update(JSON.stringify(this.registry.definitions)).digest('hex');
+      this.diskCache = new CompiledValidatorCache(this.options.cacheDir ?? defaultCacheDir(), `${JSON.stringify(AJV_OPTIONS)}\n${schemas}`);
+    }
+    return this.diskCache;
   }
 }
 

@@ -5,8 +5,9 @@ import { checkFiles } from './check-files.ts';
 export interface WorkerTask { files: string[]; keepResources: boolean }
 
 parentPort?.on('message', (task: WorkerTask) => {
-  checkFiles(task.files, task.keepResources).then(
-    (result) => parentPort?.postMessage({ ok: true, result }),
-    (error: unknown) => parentPort?.postMessage({ ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
-  );
+  try {
+    parentPort?.postMessage({ ok: true, result: checkFiles(task.files, task.keepResources) });
+  } catch (error) {
+    parentPort?.postMessage({ ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+  }
 });

@@ -7,7 +7,7 @@
 # The kube component stores its objects here under its own prefix.
 
 ETCD_BIN_DIR="$SHOPMESH_CACHE/etcd/$ETCD_VERSION/bin"
-ETCD_DATA_DIR="$DATA_DIR/etcd"
+ETCD_DATA_DIR="$DATA_DIR/etcd/${ETCD_VERSION%.*}"
 
 etcd_install() {
   [[ -x $ETCD_BIN_DIR/etcd ]] && return 0
@@ -37,18 +37,18 @@ etcd_install() {
 }
 
 etcd_start() {
-  mkdir -p "$ETCD_DATA_DIR"
-  chmod 700 "$ETCD_DATA_DIR"
-  # etcd upgrades its data one minor version at a time: data of another minor version (e.g.
-  # Debian's 3.4) is test data, and starts over.
-  local minor=${ETCD_VERSION%.*} stamp="$ETCD_DATA_DIR/.etcd-version"
+  # etcd upgrades its data one minor version at a time: data of another minor version (e.g. of
+  # Debian's 3.4, or a later pin) is test data, and starts over.
   if ! pid_of etcd >/dev/null; then
-    if [[ -d $ETCD_DATA_DIR/member && $(cat "$stamp" 2>/dev/null) != "$minor" ]]; then
-      log "etcd: data of another etcd version in $ETCD_DATA_DIR, starting over"
-      rm -rf "$ETCD_DATA_DIR/member"
-    fi
-    echo "$minor" >"$stamp"
+    local old
+    for old in "$DATA_DIR/etcd"/* "$DATA_DIR/etcd/.etcd-version"; do
+      [[ -e $old && $old != "$ETCD_DATA_DIR" ]] || continue
+      log "etcd: removing $old (data of another etcd version)"
+      rm -rf "$old"
+    done
   fi
+  mkdir -p "$ETCD_DATA_DIR"
+  chmod 700 "$DATA_DIR/etcd" "$ETCD_DATA_DIR"
   # env -i: etcd reads every ETCD_* variable as a flag, and the environment may hold ETCD_ENDPOINT.
   start_daemon etcd "$ETCD_BIN_DIR/etcd --name shopmesh-test" env -i PATH="$PATH" "$ETCD_BIN_DIR/etcd" \
     --name shopmesh-test --data-dir "$ETCD_DATA_DIR" \
@@ -57,6 +57,14 @@ etcd_start() {
     --initial-cluster "shopmesh-test=http://127.0.0.1:$PORT_ETCD_PEER" --initial-cluster-state new \
     --quota-backend-bytes $((2 * 1024 * 1024 * 1024)) \
     --auto-compaction-mode periodic --auto-compaction-retention 1h --log-outputs stderr --logger zap
+  # Until the daemon has exec'd, its /proc cmdline is the forking shell's: lib.sh's pid_of (used by
+  # wait_until) would take it for dead.
+  local pid marker i
+  { read -r pid; read -r marker; } <"$RUN_DIR/etcd.pid"
+  for ((i = 0; i < 50; i++)); do
+    [[ -d /proc/$pid ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || break
+    sleep 0.1
+  done
   wait_until etcd 30 etcd_check
   env_fragment etcd "ETCD_ENDPOINT=$(etcd_address)"
 }

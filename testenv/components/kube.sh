@@ -111,12 +111,17 @@ kube_install() {
   exec 8>&-
 }
 
-# kube_pki: a CA, the apiserver's serving certificate, client certificates and the service
-# account key pair, generated once into $KUBE_PKI_DIR (kept across restarts, removed by --wipe).
+# kube_pki: a CA, the apiserver's serving certificate, client certificates, the front proxy's CA
+# and client (aggregation layer) and the service account key pair, generated once into
+# $KUBE_PKI_DIR (kept across restarts, removed by --wipe). The .complete file holds the layout's
+# version: a PKI of an older layout is generated again.
+KUBE_PKI_LAYOUT=2
 kube_pki() {
   local pki=$KUBE_PKI_DIR
-  [[ -f $pki/.complete ]] && return 0
+  [[ $(cat "$pki/.complete" 2>/dev/null) == "$KUBE_PKI_LAYOUT" ]] && return 0
   local tmp="$pki.tmp"
+  # Daemons running with certificates about to be replaced would no longer trust each other.
+  kube_stop
   rm -rf "$tmp" && mkdir -p "$tmp" && chmod 700 "$tmp"
   cat >"$tmp/openssl.cnf" <<'CNF'
 [req]
@@ -136,27 +141,31 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = clientAuth
 CNF
+  # (set -e does not apply inside `( ... ) || die`: each step exits on failure itself.)
   (
-    set -e
-    cd "$tmp"
-    openssl req -config openssl.cnf -x509 -new -nodes -newkey rsa:2048 -sha256 -days 3650 \
-      -subj "/CN=shopmesh-test-ca" -extensions ca -keyout ca.key -out ca.crt
-    # NAME SUBJECT EXTENSIONS
-    sign() {
-      openssl req -config openssl.cnf -new -nodes -newkey rsa:2048 -subj "$2" -keyout "$1.key" -out "$1.csr"
-      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
-        -sha256 -days 3650 -extfile openssl.cnf -extensions "$3" -out "$1.crt"
-      rm -f "$1.csr"
+    cd "$tmp" || exit 1
+    ca() {
+      openssl req -config openssl.cnf -x509 -new -nodes -newkey rsa:2048 -sha256 -days 3650 \
+        -subj "/CN=$2" -extensions ca -keyout "$1.key" -out "$1.crt"
     }
-    sign apiserver "/CN=kube-apiserver" server
-    sign admin "/O=system:masters/CN=shopmesh-admin" client
-    sign controller-manager "/CN=system:kube-controller-manager" client
-    sign scheduler "/CN=system:kube-scheduler" client
-    openssl genrsa -out sa.key 2048
-    openssl rsa -in sa.key -pubout -out sa.pub
+    # sign CA NAME SUBJECT EXTENSIONS
+    sign() {
+      openssl req -config openssl.cnf -new -nodes -newkey rsa:2048 -subj "$3" -keyout "$2.key" -out "$2.csr" &&
+        openssl x509 -req -in "$2.csr" -CA "$1.crt" -CAkey "$1.key" -set_serial "0x$(openssl rand -hex 16)" \
+          -sha256 -days 3650 -extfile openssl.cnf -extensions "$4" -out "$2.crt" &&
+        rm -f "$2.csr"
+    }
+    ca ca shopmesh-test-ca || exit 1
+    sign ca apiserver "/CN=kube-apiserver" server || exit 1
+    sign ca admin "/O=system:masters/CN=shopmesh-admin" client || exit 1
+    sign ca controller-manager "/CN=system:kube-controller-manager" client || exit 1
+    sign ca scheduler "/CN=system:kube-scheduler" client || exit 1
+    ca front-proxy-ca shopmesh-test-front-proxy-ca || exit 1
+    sign front-proxy-ca front-proxy-client "/CN=front-proxy-client" client || exit 1
+    openssl genrsa -out sa.key 2048 && openssl rsa -in sa.key -pubout -out sa.pub || exit 1
     chmod 600 ./*.key
   ) >>"$LOG_DIR/kube.log" 2>&1 || die kube "generating certificates with openssl failed"
-  touch "$tmp/.complete"
+  echo "$KUBE_PKI_LAYOUT" >"$tmp/.complete"
   rm -rf "$pki" && mv "$tmp" "$pki"
 }
 
@@ -187,6 +196,18 @@ current-context: $KUBE_CONTEXT
 KCFG
   mv "$file.tmp" "$file"
 )
+
+# kube_exec_done NAME: waits (up to 5 s) until the daemon just started has exec'd its program. Until
+# then its /proc cmdline is the forking shell's, and lib.sh's pid_of would take it for dead.
+kube_exec_done() {
+  local pid marker i
+  { read -r pid; read -r marker; } <"$RUN_DIR/$1.pid" 2>/dev/null || return 0
+  for ((i = 0; i < 50; i++)); do
+    [[ -d /proc/$pid ]] || return 0
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" && return 0
+    sleep 0.1
+  done
+}
 
 kube_kubectl() { kubectl --kubeconfig "$KUBE_KUBECONFIG" --request-timeout=20s "$@"; }
 
@@ -289,12 +310,17 @@ kube_start() {
     --cert-dir="$KUBE_DATA_DIR/apiserver-certs" \
     --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
     --client-ca-file="$pki/ca.crt" \
+    --requestheader-client-ca-file="$pki/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$pki/front-proxy-client.crt" --proxy-client-key-file="$pki/front-proxy-client.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --api-audiences=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range="$KUBE_SERVICE_CIDR" \
     --authorization-mode=Node,RBAC --allow-privileged=true \
     --endpoint-reconciler-type=none --profiling=false --v=1
+  kube_exec_done kube-apiserver
   wait_until kube-apiserver 180 kube_apiserver_ready
 
   start_daemon kube-controller-manager "--secure-port=$PORT_KUBE_CONTROLLER_MANAGER" \
@@ -309,6 +335,7 @@ kube_start() {
     --use-service-account-credentials=true --controllers='*' --leader-elect=false \
     --service-cluster-ip-range="$KUBE_SERVICE_CIDR" --allocate-node-cidrs=false \
     --cluster-name=shopmesh-test --profiling=false --v=1
+  kube_exec_done kube-controller-manager
   wait_until kube-controller-manager 90 kube_controller_manager_healthy
 
   start_daemon kube-scheduler "--secure-port=$PORT_KUBE_SCHEDULER" "$KUBE_BIN_DIR/kube-scheduler" \
@@ -317,6 +344,7 @@ kube_start() {
     --authorization-kubeconfig="$KUBE_DATA_DIR/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$PORT_KUBE_SCHEDULER" \
     --cert-dir="$KUBE_DATA_DIR/scheduler-certs" --leader-elect=false --profiling=false --v=1
+  kube_exec_done kube-scheduler
   wait_until kube-scheduler 60 kube_scheduler_healthy
 
   # HOME: kwok also reads ~/.kwok/kwok.yaml; its own empty home keeps its built-in stages
@@ -328,6 +356,7 @@ kube_start() {
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector=type=kwok \
     --server-address="127.0.0.1:$PORT_KWOK" --cidr=10.244.0.0/16
+  kube_exec_done kwok
   wait_until kwok 60 kube_kwok_healthy
 
   kube_nodes_ready || {

@@ -1,7 +1,7 @@
 // Kafka with kafkajs: an event envelope, a producer that reconnects by itself, and an
 // at-least-once consumer (handlers must be idempotent by event id; see db.ts markEventProcessed).
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Producer, type Consumer, type LogEntry } from 'kafkajs';
 
 /** Every event on every topic: `id` is the event's own id, unique, used to drop redeliveries. */
 export interface EventEnvelope {
@@ -78,7 +78,10 @@ export interface EventProducer {
 }
 
 export function createEventProducer(kafka: Kafka): EventProducer {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const admin: Admin = kafka.admin();
   const producerConnection = lazyConnection(() => producer.connect());
   const adminConnection = lazyConnection(() => admin.connect());

@@ -1,19 +1,11 @@
 // Graceful shutdown of a real process: SIGTERM lets the in-flight request finish, refuses new
 // connections, runs the close hooks after, and exits 0. A bad configuration exits 1 naming it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { freeTcpPort } from '../src/testing.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const fixture = new URL('./fixtures/slow-service.ts', import.meta.url).pathname;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 function start(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
@@ -40,7 +32,7 @@ async function waitForHealth(url: string): Promise<void> {
 }
 
 test('SIGTERM: the in-flight request completes, new connections are refused, hooks run, exit 0', async () => {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const url = `http://127.0.0.1:${port}`;
   const service = start({ PORT: String(port), HOST: '127.0.0.1', SLOW_MS: '800' });
   await waitForHealth(url);

@@ -45,14 +45,18 @@ export function createOrderPlacement(deps: PlacementDeps) {
       enqueueEvent(tx, ORDER_EVENTS_TOPIC, orderEvent(type, order), order.id);
 
   async function settle(order: Order, authorization: string): Promise<Order> {
+    // Nothing to charge for a free order (payment-service takes amounts of 1 cent or more).
     const outcome = order.total === 0 ? { status: 'paid' as const } : await payments.charge(order.id, order.total);
-    const settled = await orders.settle(order.id, outcome, emit(outcome.status === 'paid' ? 'order.paid' : 'order.payment_failed'));
+    const event = outcome.status === 'paid' ? 'order.paid' : 'order.payment_failed';
+    const settled = await orders.settle(order.id, outcome, emit(event));
     // Undefined: a concurrent request for the same key settled it first (with the same charge).
     if (!settled) return (await orders.findById(order.id)) ?? order;
     outbox.wake();
     if (settled.status === 'paid') {
       // The order is paid whatever happens here; a cart left full is the lesser harm.
-      await cart.clear(authorization).catch((error: unknown) => log.warn({ err: error, orderId: order.id }, 'could not empty the cart'));
+      await cart
+        .clear(authorization)
+        .catch((error: unknown) => log.warn({ err: error, orderId: order.id }, 'could not empty the cart'));
     }
     return settled;
   }
@@ -68,15 +72,22 @@ export function createOrderPlacement(deps: PlacementDeps) {
     if (existing) return resume(existing, authorization);
 
     const lines = await cart.lines(authorization);
-    if (lines.length === 0) throw conflict('the cart is empty', 'empty_cart');
+    if (lines.length === 0) {
+      // A concurrent duplicate may have placed the order and emptied the cart since the look-up.
+      const placedMeanwhile = await orders.findByKey(userId, idempotencyKey);
+      if (placedMeanwhile) return resume(placedMeanwhile, authorization);
+      throw conflict('the cart is empty', 'empty_cart');
+    }
     const { items, total } = await priceCart(lines, catalog);
 
     const pending = await orders.insertPending({ userId, idempotencyKey, items, total }, emit('order.created'));
     if (!pending) {
+      // A concurrent duplicate inserted first; the unique index made this insert wait for it.
       const winner = await orders.findByKey(userId, idempotencyKey);
       if (!winner) throw new Error(`order with key ${idempotencyKey} vanished after a conflicting insert`);
       return resume(winner, authorization);
     }
+    outbox.wake();
     return { order: await settle(pending, authorization), created: true };
   };
 }

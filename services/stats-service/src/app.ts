@@ -18,8 +18,9 @@ export const statsService = defineService({
 
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'stats-service', log });
     const topics = [config.ORDER_EVENTS_TOPIC, config.REVIEW_EVENTS_TOPIC];
-    // Best effort: the consumer retries until the topics exist, whoever creates them.
-    void ensureTopics(kafka, topics).catch((error: unknown) => log.warn({ err: error, topics }, 'could not create topics'));
+    // Created before subscribing when the broker answers; if it does not, the consumer keeps
+    // retrying in the background (readiness reports it) until the topics exist.
+    await ensureTopics(kafka, topics).catch((error: unknown) => log.warn({ err: error, topics }, 'could not create topics'));
     const consumer = await startEventConsumer({
       kafka,
       groupId: config.KAFKA_GROUP_ID,

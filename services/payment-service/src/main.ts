@@ -1,0 +1,4 @@
+import { runService } from '@shopmesh/service-kit';
+import { paymentService } from './app.ts';
+
+await runService(paymentService);
