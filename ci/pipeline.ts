@@ -5,7 +5,7 @@
 // Order: preflight, validate, cluster, build, deploy, smoke. The cluster comes before the build
 // (ARCHITECTURE.md lists build first) because the build loads images into the kind nodes and skips
 // the ones they already have: both need the cluster to exist.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runValidateCli } from './validate/cli.ts';
 import { buildArgsFromEnv, imageSources, planImages, type PlannedImage } from './lib/image-sources.ts';
@@ -211,7 +211,7 @@ export async function main(argv: readonly string[], log = new Log()): Promise<nu
     return 0;
   }
   try {
-    return await runPipeline(options, log);
+    return await runPipeline(options, log, options.root ? resolve(options.root) : ROOT);
   } catch (error) {
     // Errors outside a stage (reading sources and manifests for the plan, bad --only): one line.
     process.stderr.write(`pipeline: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -118,11 +118,28 @@ const yaml11Boolean = new jsyaml.Type('tag:yaml.org,2002:bool', {
   represent: (value: object) => (value.valueOf() ? 'true' : 'false'),
 });
 
+// YAML 1.1 integers: `0755` is octal, `1_000` is a thousand (1.2 reads both differently).
+const YAML_11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|0|[1-9][0-9_]*)$/;
+const yaml11Int = new jsyaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && YAML_11_INT.test(data),
+  construct: (data: string) => {
+    const sign = data.startsWith('-') ? -1 : 1;
+    const digits = data.replace(/^[-+]/, '').replace(/_/g, '');
+    if (digits.startsWith('0b')) return sign * parseInt(digits.slice(2), 2);
+    if (digits.startsWith('0x')) return sign * parseInt(digits.slice(2), 16);
+    if (digits.length > 1 && digits.startsWith('0')) return sign * parseInt(digits.slice(1), 8);
+    return sign * parseInt(digits, 10);
+  },
+  predicate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && !Object.is(value, -0),
+  represent: (value: object) => String(value.valueOf()),
+});
+
 // js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
-const builtInTypes = (jsyaml as unknown as { types: Record<'null' | 'int' | 'float' | 'merge', jsyaml.Type> }).types;
+const builtInTypes = (jsyaml as unknown as { types: Record<'null' | 'float' | 'merge', jsyaml.Type> }).types;
 
 export const KUBERNETES_YAML_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
-  implicit: [builtInTypes.null, yaml11Boolean, builtInTypes.int, builtInTypes.float, builtInTypes.merge],
+  implicit: [builtInTypes.null, yaml11Boolean, yaml11Int, builtInTypes.float, builtInTypes.merge],
 });
 
 /** A YAML syntax error or a duplicate key, with its position in the file (1-based). */

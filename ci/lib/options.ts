@@ -31,6 +31,8 @@ export interface PipelineOptions {
   istioDir: string | undefined;
   gatewayUrl: string;
   jobs: number;
+  /** Repository checkout to build and deploy; undefined: the one this script is in. */
+  root: string | undefined;
   help: boolean;
 }
 
@@ -60,6 +62,7 @@ Options:
   --istio-dir PATH       local Istio release directory: its samples/addons are applied instead of
                          the pinned release's files downloaded from GitHub
   --gateway URL          base URL of the ingress gateway for smoke requests (default http://localhost:13000)
+  --root DIR             another checkout of the repository to build and deploy (default: this one)
   -h, --help             this text
 
 Environment: CLUSTER_NAME (default lirmm), NAMESPACE (default lirmm-services), NODE_IMAGE (build
@@ -104,6 +107,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
         timeout: { type: 'string' },
         'istio-dir': { type: 'string' },
         gateway: { type: 'string' },
+        root: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -153,6 +157,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     timeoutMs: values.timeout === undefined ? base.timeoutMs : parseDuration(values.timeout),
     istioDir: values['istio-dir'],
     gatewayUrl: values.gateway ?? base.gatewayUrl,
+    root: values.root,
     help: values.help ?? false,
   };
 }
@@ -179,6 +184,7 @@ function defaults(env: NodeJS.ProcessEnv): PipelineOptions {
     istioDir: undefined,
     gatewayUrl: GATEWAY_URL,
     jobs: Math.max(1, Math.min(4, availableParallelism())),
+    root: undefined,
     help: false,
   };
 }

@@ -30,11 +30,14 @@ export function deploymentStatus(deployment: V1Deployment): RolloutStatus {
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return { done: false, message: 'progress deadline exceeded', failed: `progress deadline exceeded: ${progressing.message ?? ''}` };
   }
+  // The ReplicaSet cannot create pods (quota, admission, a missing ServiceAccount): say why.
+  const replicaFailure = status.conditions?.find((condition) => condition.type === 'ReplicaFailure' && condition.status === 'True');
+  const why = replicaFailure ? ` (${replicaFailure.reason ?? 'ReplicaFailure'}: ${replicaFailure.message ?? ''})` : '';
   const wanted = deployment.spec?.replicas ?? 1;
   const updated = status.updatedReplicas ?? 0;
   const total = status.replicas ?? 0;
   const available = status.availableReplicas ?? 0;
-  if (updated < wanted) return { done: false, message: `${updated} of ${wanted} updated replicas` };
+  if (updated < wanted) return { done: false, message: `${updated} of ${wanted} updated replicas${why}` };
   if (total > updated) return { done: false, message: `${total - updated} old replicas are pending termination` };
   if (available < updated) return { done: false, message: `${available} of ${updated} updated replicas are available` };
   return { done: true, message: 'rolled out' };

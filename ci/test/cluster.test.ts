@@ -10,9 +10,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyObjects } from '../lib/apply.ts';
-import { isStatus, type Kube } from '../lib/kube.ts';
+import { connectKube, isStatus, type Kube } from '../lib/kube.ts';
 import { Log, memorySink } from '../lib/log.ts';
-import { parseOptions } from '../lib/options.ts';
+import { kubeContext, parseOptions } from '../lib/options.ts';
 import { waitForRollouts } from '../lib/rollout.ts';
 import { ISTIO_VERSION } from '../lib/versions.ts';
 import { runClusterStage } from '../steps/cluster.ts';
@@ -68,8 +68,8 @@ function commands(): string[] {
 async function stage(...flags: string[]) {
   const options = parseOptions(['--kubeconfig', kubeconfig, '--istio-dir', join(work, 'istio'), ...flags], { NAMESPACE: namespace });
   const { sink, lines } = memorySink();
-  let connected: Kube | undefined;
-  const connect = (): Kube => (connected ??= kube);
+  // As the pipeline connects: the kubeconfig given, the kind cluster's context.
+  const connect = (): Kube => connectKube({ kubeconfig: options.kubeconfig, context: kubeContext(options) });
   const note = await runClusterStage({ log: new Log(sink), root: REPO_ROOT, options, connect });
   return { note, lines, commands: commands() };
 }

@@ -3,7 +3,7 @@
 // it says which Deployments would roll, and changes nothing there.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyObjects } from '../lib/apply.ts';
@@ -54,9 +54,9 @@ test('--plan against a reachable cluster names the Deployments that would roll, 
     const apps = await loadObjects(REPO_ROOT, ['k8s/app-manifests.yaml'], namespace);
     const refs = new Map(images.map((image) => [image.name, image.ref]));
     refs.set(stale.name, `${registry}/shopmesh/${stale.name}:000000000000`);
-    const appOf = (object: KubernetesObject): string => (object as V1Deployment).spec?.template.metadata?.labels?.app ?? '';
+    const appOf = (object: KubernetesObject): string => object.metadata?.labels?.app ?? '';
     const running = withImageRefs(
-      apps.filter((object) => object.kind === 'Deployment' && [current.name, stale.name].includes(appOf(object))),
+      apps.filter((object) => ['Deployment', 'ServiceAccount'].includes(object.kind ?? '') && [current.name, stale.name].includes(appOf(object))),
       refs,
     ).map((object): KubernetesObject => ({ ...object, metadata: { ...object.metadata, namespace } }));
     await applyObjects(kube, running);

@@ -41,7 +41,8 @@ export function checkManifestText(file: string, text: string, schemas: SchemaVal
     const metadata = isRecord(value.metadata) ? value.metadata : {};
     const resource: Resource = {
       file, source, apiVersion: value.apiVersion, kind: value.kind,
-      name: typeof metadata.name === 'string' ? metadata.name : '',
+      // kind's Cluster config names itself at the top level.
+      name: typeof metadata.name === 'string' ? metadata.name : typeof value.name === 'string' ? value.name : '',
       namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
       object: value,
     };

@@ -42,8 +42,13 @@ function typeOf(value: unknown): string {
   return `the string ${JSON.stringify(value)}`;
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string', integer: 'an integer', number: 'a number', boolean: 'a boolean', array: 'a list', object: 'a map', null: 'null',
+};
+const typeNames = (types: string[]): string => types.map((type) => TYPE_NAMES[type] ?? type).join(' or ');
+
 function typeHint(expected: string, value: unknown): string {
-  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+  if (expected.includes('string') && (typeof value === 'number' || typeof value === 'boolean')) {
     return `quote the value: "${String(value)}" (YAML reads unquoted ${String(value)} as a ${typeof value})`;
   }
   if ((expected === 'integer' || expected === 'number') && typeof value === 'string') {
@@ -51,7 +56,7 @@ function typeHint(expected: string, value: unknown): string {
   }
   if (expected === 'array') return 'write a list (items starting with "- ")';
   if (expected === 'object') return 'write a map of fields (key: value)';
-  return `write a value of type ${expected}`;
+  return `write ${typeNames(expected.split(','))}`;
 }
 
 function editDistance(a: string, b: string): number {
@@ -87,11 +92,10 @@ function alternativesViolation(error: ErrorObject, path: FieldPath): Violation {
   const branches = (Array.isArray(error.schema) ? error.schema : []) as Branch[];
   const types = branches.map((branch) => branch.type).filter((type): type is string => typeof type === 'string');
   if (types.length === branches.length && types.length > 0) {
-    const expected = types.join(' or ');
     return {
       ruleId: SCHEMA_RULES.wrongType, severity: 'error', path,
-      message: `${describe(path)} must be ${expected}, got ${typeOf(error.data)}`,
-      hint: typeHint(types[0]!, error.data),
+      message: `${describe(path)} must be ${typeNames(types)}, got ${typeOf(error.data)}`,
+      hint: typeHint(types.join(','), error.data),
     };
   }
   const exclusive = branches.flatMap((branch) => (Array.isArray(branch.required) ? branch.required as string[] : []));
@@ -126,7 +130,7 @@ function violationFor(error: ErrorObject, data: unknown): Violation {
       const expected = String((error.params as { type: string }).type);
       return {
         ruleId: SCHEMA_RULES.wrongType, severity: 'error', path,
-        message: `${describe(path)} must be ${expected.replace(',', ' or ')}, got ${typeOf(error.data)}`,
+        message: `${describe(path)} must be ${typeNames(expected.split(','))}, got ${typeOf(error.data)}`,
         hint: typeHint(expected, error.data),
       };
     }

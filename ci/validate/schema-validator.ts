@@ -2,7 +2,7 @@
 // once, on first use, and kept.
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone/index.js';
+import standalone from 'ajv/dist/standalone/index.js';
 import { CompiledValidatorCache, defaultCacheDir } from './compiled-cache.ts';
 import { builtInRegistry, type SchemaRegistry } from './schemas/registry.ts';
 
@@ -52,7 +52,7 @@ export class SchemaValidator {
     if (!check) {
       this.ajv ??= this.createAjv();
       check = this.ajv.compile({ $ref: `${SCHEMAS_ID}#/definitions/${definition}` });
-      cache?.store(definition, standaloneCode(this.ajv, check));
+      cache?.store(definition, standalone.default(this.ajv, check));
     }
     this.compiled.set(definition, check);
     return check;

@@ -85,6 +85,39 @@ endpoints('healthz turns 200 after an iteration; metrics expose decisions and we
   }
 });
 
+endpoints('start() ticks every interval without overlapping, stop() waits for the running tick', async () => {
+  let running = 0;
+  let maxRunning = 0;
+  let ticks = 0;
+  const snapshot = { uid: 'u', resourceVersion: '1', routeIndex: 0, destinationIndex: { v1: 0, v2: 1 }, weights: { v1: 50, v2: 50 } };
+  const controller = new Controller({
+    observer: {
+      observe: async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await sleep(30);
+        running--;
+        ticks++;
+        return { observations: [] };
+      },
+    },
+    actuator: { read: async () => snapshot, apply: async () => snapshot, recordEvent: async () => undefined },
+    policy: findPolicy('static').create({ subsets: ['v1', 'v2'], seed: 1 }),
+    guardrails: loadConfig({ PROMETHEUS_URL: 'http://p:9090' }).guardrails,
+    metrics: new ControllerMetrics(false),
+    log: silentLogger,
+    route: 'product-service',
+  });
+  controller.start(10);
+  await sleep(250);
+  await controller.stop();
+  const after = ticks;
+  await sleep(100);
+  assert.is(maxRunning, 1);
+  assert.ok(after >= 3, `${after} ticks`);
+  assert.is(ticks, after, 'no tick after stop()');
+});
+
 endpoints.run();
 
 const e2e = suite('control loop end to end: exporter (stands in for Envoy) -> real Prometheus -> controller -> real kube-apiserver');
@@ -112,6 +145,7 @@ if (prometheusUrl && targetsDir && kubeconfigPath) {
   const metrics = new ControllerMetrics(false);
   let prometheusDown = false;
   let controller: Controller;
+  let wired: Controller;
   let outageUrl = '';
 
   e2e.before(async () => {
@@ -135,8 +169,9 @@ if (prometheusUrl && targetsDir && kubeconfigPath) {
       staleAfterSeconds: controllerConfig.guardrails.staleAfterSeconds,
       timeoutMs: 2000,
     });
-    const built = buildController(controllerConfig, kube.kubeConfig, metrics, silentLogger);
-    assert.ok(built instanceof Controller);
+    // As main.ts wires it, from the environment's configuration.
+    wired = buildController(controllerConfig, kube.kubeConfig, metrics, silentLogger);
+    // The same parts, with an observer that can be switched to an unreachable Prometheus.
     controller = new Controller({
       observer: { observe: (now) => (prometheusDown ? unreachable : real).observe(now) },
       actuator: new VirtualServiceActuator(kube.kubeConfig, {
@@ -168,7 +203,7 @@ if (prometheusUrl && targetsDir && kubeconfigPath) {
   e2e('weights move toward the faster subset within a few intervals, each change with an Event', async () => {
     const history: unknown[] = [await weights()];
     for (let i = 0; i < 4; i++) {
-      const outcome = await controller.tick();
+      const outcome = await wired.tick();
       assert.ok(outcome.action !== 'error', JSON.stringify(outcome));
       history.push(await weights());
       await interval();

@@ -5,6 +5,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { server } from '@shopmesh/testkit';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { findOwnedRoute, OwnedRouteError, weightPatch, type OwnedRouteRef } from '../src/actuator/owned-route.ts';
 import { VirtualServiceActuator, VirtualServiceConflictError } from '../src/actuator/virtual-service.ts';
 import { KubeFixture, mainRoutingVs, productWeights, VS } from './support/kube.ts';
@@ -70,6 +73,17 @@ checks('the patch tests resourceVersion, route name and subsets, and touches onl
   ]);
   assert.throws(() => weightPatch(snapshot, ref('ns'), { v1: 70, v2: 20 }), /summing to 90/);
   assert.throws(() => weightPatch(snapshot, ref('ns'), { v1: 70.5, v2: 29.5 }), /integers/);
+});
+
+checks("the cluster's own main-routing-vs (k8s/istio/virtual-service.yaml) has the route the controller owns", () => {
+  const file = join(import.meta.dirname, '..', '..', 'k8s', 'istio', 'virtual-service.yaml');
+  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } });
+  const vs = docs.find((d) => d.kind === 'VirtualService' && d.metadata?.name === 'main-routing-vs');
+  assert.ok(vs, `${file}: no VirtualService main-routing-vs`);
+  const namespace = vs.metadata?.namespace ?? 'lirmm-services';
+  const snapshot = findOwnedRoute({ ...vs, metadata: { ...vs.metadata, resourceVersion: '1', uid: 'u' } }, ref(namespace));
+  assert.is(namespace, 'lirmm-services');
+  assert.is((snapshot.weights.v1 as number) + (snapshot.weights.v2 as number), 100);
 });
 
 checks.run();

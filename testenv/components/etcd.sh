@@ -57,14 +57,6 @@ etcd_start() {
     --initial-cluster "shopmesh-test=http://127.0.0.1:$PORT_ETCD_PEER" --initial-cluster-state new \
     --quota-backend-bytes $((2 * 1024 * 1024 * 1024)) \
     --auto-compaction-mode periodic --auto-compaction-retention 1h --log-outputs stderr --logger zap
-  # Until the daemon has exec'd, its /proc cmdline is the forking shell's: lib.sh's pid_of (used by
-  # wait_until) would take it for dead.
-  local pid marker i
-  { read -r pid; read -r marker; } <"$RUN_DIR/etcd.pid"
-  for ((i = 0; i < 50; i++)); do
-    [[ -d /proc/$pid ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || break
-    sleep 0.1
-  done
   wait_until etcd 30 etcd_check
   env_fragment etcd "ETCD_ENDPOINT=$(etcd_address)"
 }

@@ -197,18 +197,6 @@ KCFG
   mv "$file.tmp" "$file"
 )
 
-# kube_exec_done NAME: waits (up to 5 s) until the daemon just started has exec'd its program. Until
-# then its /proc cmdline is the forking shell's, and lib.sh's pid_of would take it for dead.
-kube_exec_done() {
-  local pid marker i
-  { read -r pid; read -r marker; } <"$RUN_DIR/$1.pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    [[ -d /proc/$pid ]] || return 0
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" && return 0
-    sleep 0.1
-  done
-}
-
 kube_kubectl() { kubectl --kubeconfig "$KUBE_KUBECONFIG" --request-timeout=20s "$@"; }
 
 kube_apiserver_ready() {
@@ -320,7 +308,6 @@ kube_start() {
     --service-cluster-ip-range="$KUBE_SERVICE_CIDR" \
     --authorization-mode=Node,RBAC --allow-privileged=true \
     --endpoint-reconciler-type=none --profiling=false --v=1
-  kube_exec_done kube-apiserver
   wait_until kube-apiserver 180 kube_apiserver_ready
 
   start_daemon kube-controller-manager "--secure-port=$PORT_KUBE_CONTROLLER_MANAGER" \
@@ -335,7 +322,6 @@ kube_start() {
     --use-service-account-credentials=true --controllers='*' --leader-elect=false \
     --service-cluster-ip-range="$KUBE_SERVICE_CIDR" --allocate-node-cidrs=false \
     --cluster-name=shopmesh-test --profiling=false --v=1
-  kube_exec_done kube-controller-manager
   wait_until kube-controller-manager 90 kube_controller_manager_healthy
 
   start_daemon kube-scheduler "--secure-port=$PORT_KUBE_SCHEDULER" "$KUBE_BIN_DIR/kube-scheduler" \
@@ -344,7 +330,6 @@ kube_start() {
     --authorization-kubeconfig="$KUBE_DATA_DIR/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$PORT_KUBE_SCHEDULER" \
     --cert-dir="$KUBE_DATA_DIR/scheduler-certs" --leader-elect=false --profiling=false --v=1
-  kube_exec_done kube-scheduler
   wait_until kube-scheduler 60 kube_scheduler_healthy
 
   # HOME: kwok also reads ~/.kwok/kwok.yaml; its own empty home keeps its built-in stages
@@ -356,7 +341,6 @@ kube_start() {
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector=type=kwok \
     --server-address="127.0.0.1:$PORT_KWOK" --cidr=10.244.0.0/16
-  kube_exec_done kwok
   wait_until kwok 60 kube_kwok_healthy
 
   kube_nodes_ready || {

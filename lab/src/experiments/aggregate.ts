@@ -20,6 +20,7 @@ export interface Aggregate {
   readonly p50: Stat;
   readonly p95: Stat;
   readonly p99: Stat;
+  readonly settledP99: Stat;
   readonly mean: Stat;
   readonly errorRate: Stat;
   /** One per scenario change; empty for strategies without weights. */
@@ -58,6 +59,7 @@ export function aggregate(runs: readonly TaskResult[]): Aggregate {
     p50: stat(runs.map((r) => r.latencyMs.p50)),
     p95: stat(runs.map((r) => r.latencyMs.p95)),
     p99: stat(runs.map((r) => r.latencyMs.p99)),
+    settledP99: stat(runs.map((r) => r.settledP99)),
     mean: stat(runs.map((r) => r.latencyMs.mean)),
     errorRate: stat(runs.map((r) => r.errorRate)),
     reactions,

@@ -2,7 +2,11 @@
 import { findScenario } from '../scenarios/index.ts';
 import { simulate } from '../simulator/engine.ts';
 import type { ControlSettings, SliceStats } from '../simulator/model.ts';
+import { LatencyHistogram } from '../simulator/latency-histogram.ts';
 import { reactionSeconds } from './reaction.ts';
+
+/** How long after a change the transient is left out of the settled p99. */
+export const SETTLE_SECONDS = 30;
 import { findStrategy } from './strategies.ts';
 
 export interface Task {
@@ -20,6 +24,8 @@ export interface TaskResult {
   readonly requests: number;
   readonly errorRate: number;
   readonly latencyMs: { readonly mean: number; readonly p50: number; readonly p95: number; readonly p99: number };
+  /** p99 of the requests outside the SETTLE_SECONDS after each scenario change (NaN without changes). */
+  readonly settledP99: number;
   /** One per scenario change, in seconds; null = no reaction. Empty for strategies without weights. */
   readonly reactions: readonly (number | null)[];
   readonly decisions: Readonly<Record<string, number>>;
@@ -44,8 +50,14 @@ export function runTask(task: Task): TaskResult {
         reactionSeconds(result.weightsPerSecond[change.subset] ?? [], change, scenario.changes[i + 1]?.atSeconds),
       )
     : [];
+  const settled = new LatencyHistogram(3);
+  result.slices.forEach((slice, i) => {
+    const inTransient = scenario.changes.some((c) => slice.startSeconds >= c.atSeconds && slice.startSeconds < c.atSeconds + SETTLE_SECONDS);
+    if (!inTransient) settled.merge(result.sliceHistograms[i] as LatencyHistogram);
+  });
   return {
     task,
+    settledP99: scenario.changes.length > 0 ? settled.quantile(0.99) : NaN,
     requests: result.requests,
     errorRate: result.errorRate,
     latencyMs: result.latencyMs,

@@ -34,7 +34,7 @@ export interface BarChartOptions {
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22', '#000000'];
 const WIDTH = 880;
 const HEIGHT = 360;
-const PLOT = { left: 70, right: 200, top: 40, bottom: 50 };
+const PLOT = { left: 70, right: 230, top: 40, bottom: 50 };
 
 export const colorOf = (index: number): string => PALETTE[index % PALETTE.length] as string;
 
@@ -85,7 +85,7 @@ function frame(title: string, xLabel: string, yLabel: string, body: string[]): s
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2 - PLOT.right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${PLOT.left + (WIDTH - PLOT.left - PLOT.right) / 2}" y="${HEIGHT - 10}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
     `<text transform="translate(16 ${PLOT.top + (HEIGHT - PLOT.top - PLOT.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
     ...body,

@@ -1,25 +1,24 @@
 // Peak-EWMA of each subset's effective latency (errors penalised), as Linkerd's balancer keeps
-// per endpoint: a rise is taken at once, a fall is trusted only as it decays with time
-// constant DECAY_SECONDS. Weights are proportional to 1 / that estimate, so the policy backs
-// off a degrading subset at the first bad window and returns to it cautiously.
+// per endpoint: a rise is taken at once, a fall is trusted only as it decays, with a time
+// constant of DECAY_DECISIONS control intervals (counted in decisions, so the policy behaves
+// the same at a 5 s interval in the simulator and a 30 s one in the cluster). Weights are
+// proportional to 1 / that estimate: the policy backs off a degrading subset at the first bad
+// window and returns to it cautiously.
 import type { PolicyDefinition } from './policy.ts';
 import { effectiveLatencyMs, observationsBySubset, toWeights } from './scoring.ts';
 
-const DECAY_SECONDS = 20;
+const DECAY_DECISIONS = Number(process.env.LAB_EWMA_DECAY ?? 2);
 
 export const ewmaLatencyPolicy: PolicyDefinition = {
   name: 'ewma-latency',
-  summary: `weights proportional to 1 / peak-EWMA (decay ${DECAY_SECONDS}s) of latency with errors penalised`,
+  summary: `weights proportional to 1 / peak-EWMA (decay ${DECAY_DECISIONS} intervals) of latency with errors penalised`,
   adaptive: true,
   create: ({ subsets }) => {
     const estimates = new Map<string, number>();
-    let lastSeconds: number | undefined;
+    const keep = Math.exp(-1 / DECAY_DECISIONS);
     return {
       name: 'ewma-latency',
-      decide: (observations, _current, nowSeconds) => {
-        const elapsed = lastSeconds === undefined ? Infinity : Math.max(0, nowSeconds - lastSeconds);
-        lastSeconds = nowSeconds;
-        const keep = Math.exp(-elapsed / DECAY_SECONDS);
+      decide: (observations) => {
         const smoothed = observationsBySubset(observations, subsets).map((observation) => {
           const sample = effectiveLatencyMs(observation);
           const previous = estimates.get(observation.subset);

@@ -107,6 +107,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   let latencySum = 0;
   let simulatedRequests = 0;
   const slices: SliceStats[] = [];
+  const sliceHistograms: LatencyHistogram[] = [];
   let slice = new LatencyHistogram(3);
   let sliceErrors = 0;
   let sliceSubsetCounts = new Float64Array(subsetCount);
@@ -140,6 +141,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
       p99: slice.quantile(0.99),
       shares: Object.fromEntries(subsetNames.map((name, s) => [name, requests > 0 ? (sliceSubsetCounts[s] as number) / requests : 0])),
     });
+    sliceHistograms.push(slice);
     slice = new LatencyHistogram(3);
     sliceErrors = 0;
     sliceSubsetCounts = new Float64Array(subsetCount);
@@ -284,6 +286,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
     },
     weightsPerSecond,
     slices,
+    sliceHistograms,
     decisions,
     simulatedRequests,
   };

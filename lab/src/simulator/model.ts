@@ -2,6 +2,7 @@
 // the control loop's timing, and how requests are routed.
 import type { SubsetObservation } from '../core/observations.ts';
 import type { Weights } from '../core/weights.ts';
+import type { LatencyHistogram } from './latency-histogram.ts';
 
 export interface SubsetModel {
   readonly name: string;
@@ -112,6 +113,8 @@ export interface SimulationResult {
   /** Weights in effect at the start of each simulated second (empty for least-request). */
   readonly weightsPerSecond: Readonly<Record<string, readonly number[]>>;
   readonly slices: readonly SliceStats[];
+  /** Latency histogram of each slice (coarse bins), in the order of `slices`. */
+  readonly sliceHistograms: readonly LatencyHistogram[];
   readonly decisions: Readonly<Record<string, number>>;
   /** Every request simulated, warm-up included (for speed measurements). */
   readonly simulatedRequests: number;

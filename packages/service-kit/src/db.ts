@@ -33,8 +33,12 @@ export function createPostgres<S extends Record<string, unknown>>(
     connectionTimeoutMillis: 2_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its server emits 'error' on the pool; unhandled, it would kill the process.
-  pool.on('error', (error) => options.log?.warn({ err: error }, 'postgres idle client error'));
+  // A client losing its server emits 'error' (on the pool when idle, on the client itself when
+  // checked out between two queries, e.g. in an open transaction); unhandled, either would kill
+  // the process. The query in progress, if any, still fails with the error.
+  const warn = (error: Error): void => options.log?.warn({ err: error.message }, 'postgres connection lost');
+  pool.on('error', warn);
+  pool.on('connect', (client) => client.on('error', warn));
   const db = drizzle(pool, { schema });
   return {
     db,
@@ -70,6 +74,7 @@ export async function waitForPostgres(url: string, options: { timeoutMs?: number
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (let attempt = 1; ; attempt++) {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+    client.on('error', () => undefined); // a failure here is the awaited call's rejection
     try {
       await client.connect();
       await client.query('select 1');
@@ -101,6 +106,8 @@ export async function applyMigrations(options: {
   assertNonDestructive(options.migrationsFolder);
   await waitForPostgres(options.url, options);
   const pool = new pg.Pool({ connectionString: options.url, max: 2 });
+  pool.on('error', () => undefined); // a lost connection fails the migration's awaited query
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const lock = await pool.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);

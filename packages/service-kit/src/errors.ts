@@ -44,6 +44,7 @@ const CONNECTION_ERROR_CODES = new Set([
 const CONNECTION_ERROR_MESSAGES = [
   /connection terminated/i, // pg
   /timeout exceeded when trying to connect/i, // pg-pool
+  /is not queryable/i, // pg: a client whose connection broke
   /connection is closed/i, // ioredis
   /stream isn't writeable/i, // ioredis with the offline queue disabled
   /reached the max retries per request/i, // ioredis

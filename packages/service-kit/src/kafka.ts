@@ -77,13 +77,20 @@ export interface EventProducer {
   close(): Promise<void>;
 }
 
-export function createEventProducer(kafka: Kafka): EventProducer {
+/**
+ * A producer that connects on first use and after an outage. `topics` are created (when
+ * missing) before the first send, so publishing does not depend on the broker auto-creating them.
+ */
+export function createEventProducer(kafka: Kafka, options: { topics?: string[] } = {}): EventProducer {
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: true,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   const admin: Admin = kafka.admin();
-  const producerConnection = lazyConnection(() => producer.connect());
+  const producerConnection = lazyConnection(async () => {
+    await producer.connect();
+    if (options.topics?.length) await ensureTopics(kafka, options.topics);
+  });
   const adminConnection = lazyConnection(() => admin.connect());
   producer.on(producer.events.DISCONNECT, () => producerConnection.reset());
 
@@ -142,6 +149,7 @@ export async function startEventConsumer(options: {
   });
 
   const start = async (): Promise<void> => {
+    await ensureTopics(options.kafka, options.topics);
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
     await consumer.run({

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import pg from 'pg';
+import { sql } from 'drizzle-orm';
 import { server } from '@shopmesh/testkit';
 import { applyMigrations, createPostgres, markEventProcessed, processedEvents } from '../src/db.ts';
 import { isConnectionError } from '../src/errors.ts';
@@ -43,7 +44,7 @@ it('migrations apply, and applying again (even twice at once) changes nothing an
   ]);
   assert.equal(await query(database.url, 'select name, note from widgets'), [{ name: 'kept', note: 'n' }]);
   const applied = await query<{ n: string }>(database.url, 'select count(*) as n from drizzle.__drizzle_migrations');
-  assert.is(applied[0]?.n, '2');
+  assert.is(applied[0]?.n, '3');
 });
 
 it('a migration that would drop data is refused before touching the database', async () => {
@@ -102,6 +103,31 @@ it('the pool fails fast while the server is unreachable (a connection error) and
     assert.ok(failure, 'the query failed');
     assert.ok(isConnectionError(failure), String(failure));
     assert.ok(Date.now() - started < 5_000, 'within the connection timeout');
+    await proxy.restore();
+    await postgres.check();
+  } finally {
+    await postgres.close();
+    await proxy.close();
+  }
+});
+
+it('a connection lost inside an open transaction fails that transaction, not the process', async ({ database }) => {
+  const target = new URL(database.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+  const postgres = createPostgres(proxy.via(database.url), {});
+  try {
+    const outcome = await postgres.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+        await proxy.cut(); // the server goes away while the transaction is open and idle
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await tx.execute(sql`select 1`);
+      })
+      .then(
+        () => 'committed',
+        (error: unknown) => (isConnectionError(error) ? 'connection error' : `${String(error)} <- ${String((error as Error).cause)}`),
+      );
+    assert.is(outcome, 'connection error');
     await proxy.restore();
     await postgres.check();
   } finally {

@@ -7,6 +7,7 @@ import { startOutboxRelay } from '@shopmesh/service-kit/outbox';
 import { createRedis } from '@shopmesh/service-kit/redis';
 import { createProductCache, type ProductCache } from './cache.ts';
 import { productConfigSchema } from './config.ts';
+import { PRODUCTS_TOPIC } from './product.ts';
 import { schema } from './db/schema.ts';
 import { registerProductRoutes } from './routes.ts';
 
@@ -23,7 +24,7 @@ export const productService = defineService({
     const postgres = createPostgres(config.DATABASE_URL, schema, { log });
     addReadinessCheck('postgres', postgres.check);
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `product-service-${config.SERVICE_VERSION}`, log });
-    const producer = createEventProducer(kafka);
+    const producer = createEventProducer(kafka, { topics: [PRODUCTS_TOPIC] });
     addReadinessCheck('kafka', producer.check);
     const relay = startOutboxRelay({ db: postgres.db, producer, log });
 

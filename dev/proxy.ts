@@ -1,0 +1,145 @@
+// The gateway of the inner loop: one port (13000, like the cluster's) where each request is routed
+// as main-routing-vs routes it — first matching `uri.prefix`, prefix rewritten, weighted split
+// between destinations — to a local process or a compose container. Errors name the upstream.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { createProxyServer } from 'http-proxy-3';
+import { matchRoute, rewritePath, type Route, type RouteDestination } from './routes.ts';
+
+/** Where the process (or container) of a workload answers, e.g. `http://127.0.0.1:3002`. */
+export type UpstreamResolver = (workload: string, destination: RouteDestination) => string;
+
+export interface GatewayProxyOptions {
+  routes: readonly Route[];
+  upstream: UpstreamResolver;
+  /** Deadline for an upstream's answer when the route sets no `timeout` (then 504). */
+  defaultTimeoutMs?: number;
+  /** For the weighted split; tests pass a fixed sequence. */
+  random?: () => number;
+  /** One line per request; silent when absent. */
+  log?: (line: string) => void;
+}
+
+interface Upstream {
+  route: Route;
+  workload: string;
+  target: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const UPSTREAM_HEADER = 'x-shopmesh-upstream';
+
+class UpstreamTimeoutError extends Error {
+  readonly code = 'UPSTREAM_TIMEOUT';
+}
+
+export function createGatewayProxy(options: GatewayProxyOptions): Server {
+  const random = options.random ?? Math.random;
+  const roundRobin = new Map<RouteDestination, number>();
+  const proxy = createProxyServer({ xfwd: true, ws: true });
+  const chosen = new WeakMap<IncomingMessage, Upstream>();
+
+  const pick = (route: Route): Upstream => {
+    const total = route.destinations.reduce((sum, d) => sum + d.weight, 0);
+    let ticket = random() * total;
+    const destination = route.destinations.find((d) => (ticket -= d.weight) < 0) ?? route.destinations[route.destinations.length - 1]!;
+    const turn = roundRobin.get(destination) ?? 0;
+    roundRobin.set(destination, turn + 1);
+    const workload = destination.workloads[turn % destination.workloads.length]!;
+    return { route, workload, target: options.upstream(workload, destination) };
+  };
+
+  // Our own deadline, so that a slow upstream is told apart from a broken one (504 vs 502).
+  proxy.on('proxyReq', (proxyReq, req) => {
+    const upstream = chosen.get(req);
+    const timeoutMs = upstream?.route.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    proxyReq.setTimeout(timeoutMs, () =>
+      proxyReq.destroy(new UpstreamTimeoutError(`no answer within ${timeoutMs} ms`)),
+    );
+  });
+  proxy.on('proxyRes', (proxyRes, req) => {
+    const upstream = chosen.get(req);
+    if (upstream) proxyRes.headers[UPSTREAM_HEADER] = upstream.workload;
+  });
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const originalUrl = req.url ?? '/';
+    const route = matchRoute(options.routes, originalUrl);
+    if (!route) {
+      const prefixes = options.routes.map((r) => r.prefix).join(', ');
+      sendError(res, 404, 'no_route', `no route matches ${originalUrl.split('?')[0]}; the gateway routes ${prefixes}`);
+      options.log?.(`${req.method} ${originalUrl} -> no route 404`);
+      return;
+    }
+    const upstream = pick(route);
+    chosen.set(req, upstream);
+    req.url = rewritePath(route, originalUrl);
+    res.on('finish', () =>
+      options.log?.(
+        `${req.method} ${originalUrl} -> ${upstream.workload} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`,
+      ),
+    );
+    proxy.web(req, res, { target: upstream.target }, (error) => {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const name = `${upstream.workload} (${upstream.target}${req.url})`;
+      if (res.headersSent) {
+        res.destroy(error);
+      } else if (error instanceof UpstreamTimeoutError) {
+        sendError(res, 504, 'upstream_timeout', `upstream ${name} gave no answer in time: ${error.message}`);
+      } else {
+        const why = code === 'ECONNREFUSED' ? 'refused the connection (not running, or still starting?)' : `failed: ${code || error.message}`;
+        sendError(res, 502, 'upstream_unreachable', `upstream ${name} ${why}`);
+      }
+    });
+  };
+
+  const server = createServer(handle);
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const route = matchRoute(options.routes, req.url ?? '/');
+    if (!route) return void socket.destroy();
+    const upstream = pick(route);
+    req.url = rewritePath(route, req.url ?? '/');
+    proxy.ws(req, socket, head, { target: upstream.target }, () => socket.destroy());
+  });
+  server.on('close', () => proxy.close());
+  return server;
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+/**
+ * `node --import tsx dev/proxy.ts`: DEV_UPSTREAMS=local (processes on 127.0.0.1 at their dev
+ * ports, shifted by SHOPMESH_DEV_PORT_OFFSET) or compose (containers by workload name).
+ */
+async function main(): Promise<void> {
+  const { loadTopology, localPort } = await import('./routes.ts');
+  const root = new URL('..', import.meta.url).pathname;
+  const topology = await loadTopology(root);
+  const mode = process.env.DEV_UPSTREAMS ?? 'local';
+  const offset = Number(process.env.SHOPMESH_DEV_PORT_OFFSET ?? 0);
+  const port = Number(process.env.SHOPMESH_DEV_PROXY_PORT ?? 13000);
+  const host = process.env.SHOPMESH_DEV_PROXY_HOST ?? (mode === 'compose' ? '0.0.0.0' : '127.0.0.1');
+  const byName = new Map(topology.app.map((w) => [w.name, w]));
+  const upstream: UpstreamResolver = (name) => {
+    const workload = byName.get(name)!;
+    return mode === 'compose' ? `http://${name}:${workload.port}` : `http://127.0.0.1:${localPort(topology, workload, offset)}`;
+  };
+  const server = createGatewayProxy({ routes: topology.routes, upstream, log: (line) => console.log(line) });
+  server.listen(port, host, () => {
+    console.log(`gateway on http://${host}:${port} (${mode} upstreams)`);
+    for (const route of topology.routes) {
+      const targets = route.destinations.map((d) => `${d.workloads.map((w) => upstream(w, d)).join('+')} (${d.weight}%)`);
+      console.log(`  ${route.prefix} -> ${route.rewrite} ${targets.join(', ')}`);
+    }
+  });
+  const stop = (): void => void server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
