@@ -25,7 +25,7 @@ interface Running {
   close(): Promise<void>;
 }
 
-/** A stats-service on a fresh database and fresh topics; `databaseUrl` lets a test route it through a proxy. */
+/** A stats-service on a fresh database and fresh topics; `viaDatabaseUrl` lets a test route it through a proxy. */
 async function startStats(auth: RunningAuthService, viaDatabaseUrl?: (url: string) => Promise<string>): Promise<Running> {
   const database = await createTestDatabase(postgresUrl!, 'stats_test');
   await applyMigrations({ url: database.url, migrationsFolder });
