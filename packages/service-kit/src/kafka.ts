@@ -46,7 +46,12 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+      await admin
+        .createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true })
+        .catch((error: unknown) => {
+          // Another process created it between our listing and our request: that is fine.
+          if (!(error instanceof Error && /already exists/i.test(`${error.message} ${JSON.stringify(error)}`))) throw error;
+        });
     }
   } finally {
     await admin.disconnect();
