@@ -23,7 +23,7 @@ export interface LocalWorkload {
 
 export interface LocalPlan {
   /** Init containers (schema migrations), one per service and command. */
-  migrations: { name: string; command: string[]; cwd: string; env: Record<string, string> }[];
+  migrations: { name: string; app: string; command: string[]; cwd: string; env: Record<string, string> }[];
   workloads: LocalWorkload[];
   proxy: ProcessSpec;
   data: DevData;
@@ -66,7 +66,7 @@ export function planLocalLoop(context: LocalContext): LocalPlan {
       const entry = sourceEntry(init, workload.source);
       const name = `${workload.app}-${init.name}`;
       if (!migrations.has(name)) {
-        migrations.set(name, { name, cwd, command: [node, '--import', 'tsx', entry], env: { ...base, ...localEnvironment(context, workload, init) } });
+        migrations.set(name, { name, app: workload.app, cwd, command: [node, '--import', 'tsx', entry], env: { ...base, ...localEnvironment(context, workload, init) } });
       }
     }
     return {
@@ -141,14 +141,29 @@ export async function startLocalLoop(plan: LocalPlan, profile: DevProfile, say: 
       throw new Error(`port ${port} (${spec.name}) is taken by another program: stop it, or set SHOPMESH_DEV_PORT_OFFSET / SHOPMESH_DEV_PROXY_PORT`);
     }
   }
-  if (toStart.some((p) => p.name !== PROXY_NAME)) {
-    say(`databases: ${plan.data.databases.map((url) => new URL(url).pathname.slice(1)).join(', ')}`);
-    await createDatabases(plan.data.databases);
-    await prepareConsumerGroups(plan.data.consumerGroups);
-    say(`migrations: ${plan.migrations.map((m) => m.name).join(', ')}`);
-    await Promise.all(plan.migrations.map((m) => runToCompletion(m, join(profile.logDir, `${m.name}.log`))));
-  }
-  for (const spec of toStart) startProcess(profile.runDir, spec);
+  // Like pods: each workload starts once its own service's init containers (migrations) are done;
+  // consumers also wait for their consumer group to be placed at the topics' end.
+  const starting = new Set(toStart.map((p) => p.name));
+  const workloadsToStart = plan.workloads.filter((w) => starting.has(w.workload.name));
+  const apps = new Set(workloadsToStart.map((w) => w.workload.app));
+  const databases = createDatabases(plan.data.databases);
+  const consumerGroups = prepareConsumerGroups(plan.data.consumerGroups);
+  for (const pending of [databases, consumerGroups]) pending.catch(() => undefined);
+  const migrated = new Map(
+    [...apps].map((app) => {
+      const steps = plan.migrations.filter((m) => m.app === app);
+      const done = databases.then(() => Promise.all(steps.map((m) => runToCompletion(m, join(profile.logDir, `${m.name}.log`)))));
+      return [app, done] as const;
+    }),
+  );
+  await Promise.all([
+    ...workloadsToStart.map(async (w) => {
+      await migrated.get(w.workload.app);
+      if ('KAFKA_GROUP_ID' in w.process.env) await consumerGroups;
+      startProcess(profile.runDir, w.process);
+    }),
+    ...toStart.filter((p) => p.name === PROXY_NAME).map(async (p) => startProcess(profile.runDir, p)),
+  ]);
   say(`started ${toStart.length === 0 ? 'nothing (all running)' : toStart.map((p) => p.name).join(', ')}`);
   await waitUntilReady(plan, profile, timeoutMs);
   return { readyMs: performance.now() - started };

@@ -62,14 +62,15 @@ export async function createDatabases(urls: string[]): Promise<void> {
   }
 }
 
-function kafkaAdmin(brokers: string) {
-  return new Kafka({ clientId: 'shopmesh-dev', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+function kafkaClient(brokers: string): Kafka {
+  return new Kafka({ clientId: 'shopmesh-dev', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 }
 
 /** Creates the contract's topics when missing; groups with no offsets yet start at the topics' end. */
 export async function prepareConsumerGroups(groups: DevData['consumerGroups']): Promise<void> {
   for (const brokers of new Set(groups.map((g) => g.brokers))) {
-    const admin = kafkaAdmin(brokers);
+    const kafka = kafkaClient(brokers);
+    const admin = kafka.admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
@@ -77,17 +78,40 @@ export async function prepareConsumerGroups(groups: DevData['consumerGroups']): 
       if (missing.length > 0) {
         await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
       }
+      const ends = new Map(await Promise.all(EVENT_TOPICS.map(async (topic) => [topic, await admin.fetchTopicOffsets(topic)] as const)));
+      const fresh: string[] = [];
       for (const { groupId } of groups.filter((g) => g.brokers === brokers)) {
         const committed = await admin.fetchOffsets({ groupId, topics: [...EVENT_TOPICS] });
-        for (const { topic, partitions } of committed) {
-          if (partitions.some((p) => Number(p.offset) >= 0)) continue;
-          const ends = await admin.fetchTopicOffsets(topic);
-          await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-        }
+        if (!committed.some(({ partitions }) => partitions.some((p) => Number(p.offset) >= 0))) fresh.push(groupId);
       }
+      await Promise.all(fresh.map((groupId) => commitEnds(kafka, groupId, ends)));
     } finally {
       await admin.disconnect();
     }
+  }
+}
+
+/**
+ * Commits the topics' current ends as the offsets of an unused group, so that its first consumer
+ * starts from now instead of the shared topics' whole history. One short-lived member per group
+ * (admin.setOffsets would join the group once per topic, seconds each).
+ */
+async function commitEnds(kafka: Kafka, groupId: string, ends: Map<string, { partition: number; high: string }[]>): Promise<void> {
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  try {
+    const topics = [...ends.keys()];
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.FETCH, () => resolve());
+      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+      consumer.pause(topics.map((topic) => ({ topic })));
+      for (const [topic, partitions] of ends) {
+        for (const { partition, high } of partitions) consumer.seek({ topic, partition, offset: high });
+      }
+    });
+  } finally {
+    await consumer.disconnect();
   }
 }
 
@@ -115,7 +139,7 @@ export async function wipeDevData(data: DevData, report: (line: string) => void)
     report(`deleted Elasticsearch index ${index}`);
   }
   for (const brokers of new Set(data.consumerGroups.map((g) => g.brokers))) {
-    const admin = kafkaAdmin(brokers);
+    const admin = kafkaClient(brokers).admin();
     await admin.connect();
     try {
       const known = new Set((await admin.listGroups()).groups.map((g) => g.groupId));

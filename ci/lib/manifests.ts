@@ -2,8 +2,14 @@
 // does, and locating a field of a document (file line and column) for messages.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import jsyaml from 'js-yaml';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { LineCounter as LineCounterType, Node as YamlNode } from 'yaml';
+
+// The `yaml` package (positions, a few times slower than js-yaml) is loaded only when a field must
+// be located, which most runs never need.
+const require = createRequire(import.meta.url);
+const yamlPackage = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
 
 export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
 
@@ -112,7 +118,8 @@ const YAML_11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TR
 const YAML_11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
 const yaml11Boolean = new jsyaml.Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && (YAML_11_TRUE.has(data) || YAML_11_FALSE.has(data)),
+  // Called for every plain scalar: reject by length before hashing the string.
+  resolve: (data: string | null) => data !== null && data.length <= 5 && (YAML_11_TRUE.has(data) || YAML_11_FALSE.has(data)),
   construct: (data: string) => YAML_11_TRUE.has(data),
   predicate: (value: unknown) => typeof value === 'boolean',
   represent: (value: object) => (value.valueOf() ? 'true' : 'false'),
@@ -120,10 +127,16 @@ const yaml11Boolean = new jsyaml.Type('tag:yaml.org,2002:bool', {
 
 // YAML 1.1 integers: `0755` is octal, `1_000` is a thousand (1.2 reads both differently).
 const YAML_11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|0|[1-9][0-9_]*)$/;
+const PLAIN_DECIMAL = /^(?:0|[1-9][0-9]*)$/;
+const startsLikeNumber = (data: string): boolean => {
+  const first = data.charCodeAt(0);
+  return (first >= 48 && first <= 57) || first === 43 || first === 45; // digit, +, -
+};
 const yaml11Int = new jsyaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && YAML_11_INT.test(data),
+  resolve: (data: string | null) => data !== null && startsLikeNumber(data) && YAML_11_INT.test(data),
   construct: (data: string) => {
+    if (PLAIN_DECIMAL.test(data)) return Number(data);
     const sign = data.startsWith('-') ? -1 : 1;
     const digits = data.replace(/^[-+]/, '').replace(/_/g, '');
     if (digits.startsWith('0b')) return sign * parseInt(digits.slice(2), 2);
@@ -220,8 +233,11 @@ export interface FilePosition { line: number; column: number }
  * have something to report.
  */
 export function fieldLocator(source: DocumentSource): (path: FieldPath) => FilePosition {
-  let parsed: { root: unknown; lineCounter: LineCounter } | undefined;
+  let parsed: { root: unknown; lineCounter: LineCounterType } | undefined;
   return (path) => {
+    const topLevel = path.length === 0 ? firstContentLine(source) : path.length === 1 ? topLevelKeyLine(source, String(path[0])) : undefined;
+    if (topLevel !== undefined) return { line: source.line + topLevel, column: 1 };
+    const { LineCounter, parseDocument, isMap, isScalar, isSeq } = yamlPackage();
     if (!parsed) {
       const lineCounter = new LineCounter();
       const document = parseDocument(source.text, { lineCounter, uniqueKeys: false, version: '1.1' });
@@ -245,6 +261,22 @@ export function fieldLocator(source: DocumentSource): (path: FieldPath) => FileP
     const { line, col } = parsed.lineCounter.linePos(offset);
     return { line: source.line + line - 1, column: col };
   };
+}
+
+/** Index (from 0) of the document's first line that is not blank or a comment. */
+function firstContentLine(source: DocumentSource): number | undefined {
+  const lines = source.text.split('\n');
+  const index = lines.findIndex((line) => !/^\s*(#.*)?\r?$/.test(line));
+  return index >= 0 && !/^\s/.test(lines[index]!) ? index : undefined;
+}
+
+/** Index of the line `key:` at column 1 of a block mapping document (the common layout), if any. */
+function topLevelKeyLine(source: DocumentSource, key: string): number | undefined {
+  if (!/^[A-Za-z0-9_.-]+$/.test(key)) return undefined;
+  const pattern = new RegExp(`^${key.replace(/\./g, '\\.')}\\s*:(\\s|$)`);
+  const lines = source.text.split('\n');
+  const index = lines.findIndex((line) => pattern.test(line));
+  return index >= 0 ? index : undefined;
 }
 
 /** Dotted form of a field path for messages: `spec.template.spec.containers[0].image`. */

@@ -29,8 +29,7 @@ let sharedValidator: SchemaValidator | undefined;
 export const threadValidator = (): SchemaValidator => (sharedValidator ??= new SchemaValidator());
 
 /** Synchronous reads on purpose: this stage is CPU-bound, and a thread-pool round trip per small file costs more than the read. */
-export function checkFiles(files: readonly string[], keepResources: boolean): FilesCheck {
-  const validator = threadValidator();
+export function checkFiles(files: readonly string[], keepResources: boolean, validator: SchemaValidator = threadValidator()): FilesCheck {
   const result = emptyCheck();
   for (const file of files) {
     let text: string;

@@ -1,16 +1,12 @@
 // Spreads files over worker threads in small batches (each worker asks for the next when done).
 import { Worker } from 'node:worker_threads';
 import { emptyCheck, mergeChecks, type FilesCheck } from './check-files.ts';
-import type { WorkerTask } from './worker.ts';
+import { BUILT_IN_BUNDLES } from './schemas/registry.ts';
+import type { WorkerSetup, WorkerTask } from './worker.ts';
+import { workerEntry } from './worker-bundle.ts';
 
 type WorkerReply = { ok: true; result: FilesCheck } | { ok: false; error: string };
 
-/**
- * Workers run the TypeScript sources too. Loader hooks of this thread do not reach them, so the
- * entry (a tiny CommonJS script) registers tsx itself before importing the worker module.
- */
-const WORKER_ENTRY = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
 
 export async function checkFilesInWorkers(files: readonly string[], workerCount: number, keepResources: boolean): Promise<FilesCheck> {
   const batchSize = Math.max(1, Math.min(200, Math.ceil(files.length / (workerCount * 8))));
@@ -19,12 +15,14 @@ export async function checkFilesInWorkers(files: readonly string[], workerCount:
   // Results are put back in batch order, so the report does not depend on thread timing.
   const results: FilesCheck[] = new Array<FilesCheck>(batches.length);
   let next = 0;
+  const entry = workerEntry();
   const runWorker = (): Promise<void> => new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_ENTRY, { eval: true, execArgv: [] });
+    const worker = new Worker(entry, { eval: true, execArgv: [], workerData: { bundlesDir: BUILT_IN_BUNDLES } satisfies WorkerSetup });
     let current = -1;
     const sendNext = (): void => {
       if (next >= batches.length) {
-        void worker.terminate().then(() => resolve());
+        worker.once('exit', () => resolve());
+        worker.postMessage(null); // no more work: the worker closes its port and exits
         return;
       }
       current = next++;

@@ -1,32 +1,75 @@
-// Validates objects against the registry's schemas with ajv: each kind's validator is compiled
-// once, on first use, and kept.
-import { createHash } from 'node:crypto';
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import standalone from 'ajv/dist/standalone/index.js';
+// Validates objects against the registry's schemas with ajv. Each kind gets two validators,
+// compiled on first use and kept (in memory and on disk): a lean one that only answers "valid?"
+// (every document goes through it), and a detailed one that lists every error with its schema,
+// used only for documents that fail.
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
+import type standaloneModule from 'ajv/dist/standalone/index.js';
 import { CompiledValidatorCache, defaultCacheDir } from './compiled-cache.ts';
 import { builtInRegistry, type SchemaRegistry } from './schemas/registry.ts';
 
 const SCHEMAS_ID = 'shopmesh-schemas';
+
+// ajv itself is loaded only to compile a validator missing from the disk cache: a warm run (and
+// every worker thread after the first run) never pays for loading it.
+const require = createRequire(import.meta.url);
+const loadAjv = (): { Ajv: typeof Ajv; standaloneCode: typeof standaloneModule.default } => ({
+  Ajv: (require('ajv') as { Ajv: typeof Ajv }).Ajv,
+  standaloneCode: (require('ajv/dist/standalone/index.js') as typeof standaloneModule).default,
+});
+
+const COMMON: Options = { strict: false, validateFormats: false, code: { source: true } };
+/** Stops at the first error: the fast path for the (usual) valid document. */
+const LEAN: Options = { ...COMMON, allErrors: false };
+/** Every error, each with its schema (which names the allowed fields for "did you mean"). */
+const DETAILED: Options = { ...COMMON, allErrors: true, verbose: true };
 
 export type SchemaResult =
   | { status: 'valid' }
   | { status: 'invalid'; errors: ErrorObject[]; checked: unknown }
   | { status: 'no-schema' };
 
-// verbose: errors carry their schema, which names the allowed fields for "did you mean".
-const AJV_OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, verbose: true, code: { source: true } };
-
 export interface SchemaValidatorOptions {
   /** Folder for compiled validators; false: compile in memory only. Default: the user's cache. */
   cacheDir?: string | false;
 }
 
-export class SchemaValidator {
+/** Validators of one ajv configuration, by definition name. */
+class ValidatorSet {
   private ajv: Ajv | undefined;
-  private diskCache: CompiledValidatorCache | undefined;
   private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly disk: CompiledValidatorCache | undefined;
 
-  constructor(readonly registry: SchemaRegistry = builtInRegistry(), private readonly options: SchemaValidatorOptions = {}) {}
+  constructor(private readonly registry: SchemaRegistry, private readonly options: Options, cacheDir: string | false) {
+    this.disk = cacheDir === false ? undefined
+      : new CompiledValidatorCache(cacheDir, `${JSON.stringify(options)}\n${registry.fingerprint}`);
+  }
+
+  get(definition: string): ValidateFunction {
+    let check = this.compiled.get(definition) ?? this.disk?.load(definition);
+    if (!check) {
+      const { Ajv: AjvClass, standaloneCode } = loadAjv();
+      if (!this.ajv) {
+        this.ajv = new AjvClass(this.options);
+        this.ajv.addSchema({ $id: SCHEMAS_ID, definitions: this.registry.definitions });
+      }
+      check = this.ajv.compile({ $ref: `${SCHEMAS_ID}#/definitions/${definition}` });
+      this.disk?.store(definition, standaloneCode(this.ajv, check));
+    }
+    this.compiled.set(definition, check);
+    return check;
+  }
+}
+
+export class SchemaValidator {
+  private readonly lean: ValidatorSet;
+  private readonly detailed: ValidatorSet;
+
+  constructor(readonly registry: SchemaRegistry = builtInRegistry(), options: SchemaValidatorOptions = {}) {
+    const cacheDir = options.cacheDir ?? defaultCacheDir();
+    this.lean = new ValidatorSet(registry, LEAN, cacheDir);
+    this.detailed = new ValidatorSet(registry, DETAILED, cacheDir);
+  }
 
   hasSchema(apiVersion: string, kind: string): boolean {
     return this.registry.definitionFor(apiVersion, kind) !== undefined;
@@ -35,42 +78,15 @@ export class SchemaValidator {
   validate(apiVersion: string, kind: string, object: unknown): SchemaResult {
     const definition = this.registry.definitionFor(apiVersion, kind);
     if (definition === undefined) return { status: 'no-schema' };
-    const check = this.validatorFor(definition);
-    if (check(object)) return { status: 'valid' };
+    const isValid = this.lean.get(definition);
+    if (isValid(object)) return { status: 'valid' };
     // The API server treats `field: null` as an absent field; check again without them, which
     // costs nothing for the (usual) objects that have none.
     const withoutNulls = dropNullFields(object);
-    if (withoutNulls !== object && check(withoutNulls)) return { status: 'valid' };
-    return { status: 'invalid', errors: [...(check.errors ?? [])], checked: withoutNulls };
-  }
-
-  private validatorFor(definition: string): ValidateFunction {
-    let check = this.compiled.get(definition);
-    if (check) return check;
-    const cache = this.cache();
-    check = cache?.load(definition);
-    if (!check) {
-      this.ajv ??= this.createAjv();
-      check = this.ajv.compile({ $ref: `${SCHEMAS_ID}#/definitions/${definition}` });
-      cache?.store(definition, standalone.default(this.ajv, check));
-    }
-    this.compiled.set(definition, check);
-    return check;
-  }
-
-  private createAjv(): Ajv {
-    const ajv = new Ajv(AJV_OPTIONS);
-    ajv.addSchema({ $id: SCHEMAS_ID, definitions: this.registry.definitions });
-    return ajv;
-  }
-
-  private cache(): CompiledValidatorCache | undefined {
-    if (this.options.cacheDir === false) return undefined;
-    if (!this.diskCache) {
-      const schemas = createHash('sha256').update(JSON.stringify(this.registry.definitions)).digest('hex');
-      this.diskCache = new CompiledValidatorCache(this.options.cacheDir ?? defaultCacheDir(), `${JSON.stringify(AJV_OPTIONS)}\n${schemas}`);
-    }
-    return this.diskCache;
+    if (withoutNulls !== object && isValid(withoutNulls)) return { status: 'valid' };
+    const explain = this.detailed.get(definition);
+    explain(withoutNulls);
+    return { status: 'invalid', errors: [...(explain.errors ?? [])], checked: withoutNulls };
   }
 }
 

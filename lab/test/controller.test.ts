@@ -8,7 +8,7 @@ import { server } from '@shopmesh/testkit';
 import { ConfigError, loadConfig } from '../src/controller/config.ts';
 import { createControllerServer } from '../src/controller/http.ts';
 import { silentLogger } from '../src/controller/log.ts';
-import { Controller, type Observer } from '../src/controller/loop.ts';
+import { Controller, messageOf, type Observer } from '../src/controller/loop.ts';
 import { buildController } from '../src/controller/main.ts';
 import { ControllerMetrics } from '../src/controller/metrics.ts';
 import { VirtualServiceActuator } from '../src/actuator/virtual-service.ts';
@@ -116,6 +116,13 @@ endpoints('start() ticks every interval without overlapping, stop() waits for th
   assert.is(maxRunning, 1);
   assert.ok(after >= 3, `${after} ticks`);
   assert.is(ticks, after, 'no tick after stop()');
+});
+
+endpoints('Kubernetes API errors are reported by status code and message', async () => {
+  const { ApiException } = await import('@kubernetes/client-node');
+  const error = new ApiException(404, 'Unknown API Status Code!', JSON.stringify({ kind: 'Status', message: 'virtualservices.networking.istio.io "main-routing-vs" not found' }), {});
+  assert.is(messageOf(error), 'Kubernetes API answered 404: virtualservices.networking.istio.io "main-routing-vs" not found');
+  assert.is(messageOf(new Error('plain')), 'plain');
 });
 
 endpoints.run();

@@ -1,8 +1,9 @@
 // The schemas the validator knows: Kubernetes' built-in kinds, Istio's kinds and kind's cluster
 // configuration, merged into one set of definitions.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { kindClusterBundle } from './kind-cluster.ts';
-import { kindKey, type JsonSchema, type SchemaBundle } from './types.ts';
+import type { JsonSchema, SchemaBundle } from './types.ts';
 
 const BUNDLE_FILES = ['kubernetes.json', 'istio.json'];
 
@@ -14,35 +15,45 @@ export interface SchemaRegistry {
   definitions: Record<string, JsonSchema>;
   /** Where each bundle comes from, in load order. */
   sources: string[];
+  /** Changes whenever any schema does (a key for caches of compiled validators). */
+  fingerprint: string;
 }
 
-export function registryFromBundles(bundles: SchemaBundle[]): SchemaRegistry {
-  const kinds = new Map<string, string>();
-  const apiVersions = new Set<string>();
+export function registryFromBundles(bundles: SchemaBundle[], fingerprint?: string): SchemaRegistry {
+  // apiVersion -> kind -> definition: looked up once per document, without building a key string.
+  const kinds = new Map<string, Map<string, string>>();
   const definitions: Record<string, JsonSchema> = {};
   for (const bundle of bundles) {
     for (const [key, name] of Object.entries(bundle.kinds)) {
-      kinds.set(key, name);
-      apiVersions.add(key.slice(0, key.lastIndexOf('/')));
+      const apiVersion = key.slice(0, key.lastIndexOf('/'));
+      let ofVersion = kinds.get(apiVersion);
+      if (!ofVersion) kinds.set(apiVersion, (ofVersion = new Map()));
+      ofVersion.set(key.slice(apiVersion.length + 1), name);
     }
     Object.assign(definitions, bundle.definitions);
   }
   return {
-    definitionFor: (apiVersion, kind) => kinds.get(kindKey(apiVersion, kind)),
-    knowsApiVersion: (apiVersion) => apiVersions.has(apiVersion),
+    definitionFor: (apiVersion, kind) => kinds.get(apiVersion)?.get(kind),
+    knowsApiVersion: (apiVersion) => kinds.has(apiVersion),
     definitions,
     sources: bundles.map((bundle) => bundle.source),
+    fingerprint: fingerprint ?? createHash('sha256').update(JSON.stringify(definitions)).digest('hex'),
   };
 }
 
-export function loadBundle(name: string): SchemaBundle {
-  return JSON.parse(readFileSync(new URL(`./bundles/${name}`, import.meta.url), 'utf8')) as SchemaBundle;
-}
+/** Where the committed bundles are (regenerate them with schemas/generate.ts). */
+export const BUILT_IN_BUNDLES = new URL('./bundles/', import.meta.url).href;
 
-let builtIn: SchemaRegistry | undefined;
+const builtIn = new Map<string, SchemaRegistry>();
 
-/** The committed bundles (regenerate them with schemas/generate.ts) plus kind's cluster config. */
-export function builtInRegistry(): SchemaRegistry {
-  builtIn ??= registryFromBundles([...BUNDLE_FILES.map(loadBundle), kindClusterBundle]);
-  return builtIn;
+/** The committed bundles plus kind's cluster config; `bundlesDir` for code bundled elsewhere. */
+export function builtInRegistry(bundlesDir: string = BUILT_IN_BUNDLES): SchemaRegistry {
+  let registry = builtIn.get(bundlesDir);
+  if (!registry) {
+    const texts = BUNDLE_FILES.map((name) => readFileSync(new URL(name, bundlesDir), 'utf8'));
+    const fingerprint = createHash('sha256').update(texts.join('\n')).update(JSON.stringify(kindClusterBundle)).digest('hex');
+    registry = registryFromBundles([...texts.map((text) => JSON.parse(text) as SchemaBundle), kindClusterBundle], fingerprint);
+    builtIn.set(bundlesDir, registry);
+  }
+  return registry;
 }

@@ -161,11 +161,21 @@ export class Controller {
   }
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    const body = (error as { body?: unknown }).body;
-    const detail = typeof body === 'string' ? body : body && typeof body === 'object' && 'message' in body ? String((body as { message: unknown }).message) : '';
-    return detail && !error.message.includes(detail) ? `${error.message}: ${detail}` : error.message;
+/** A readable message; Kubernetes API errors are reduced to their status code and message. */
+export function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { code, body } = error as { code?: unknown; body?: unknown };
+  if (typeof code === 'number' && body !== undefined) {
+    let parsed: unknown = body;
+    if (typeof body === 'string') {
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = body;
+      }
+    }
+    const message = parsed && typeof parsed === 'object' && 'message' in parsed ? String((parsed as { message: unknown }).message) : String(parsed);
+    return `Kubernetes API answered ${code}: ${message}`;
   }
-  return String(error);
+  return error.message;
 }

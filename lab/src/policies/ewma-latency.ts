@@ -7,7 +7,9 @@
 import type { PolicyDefinition } from './policy.ts';
 import { effectiveLatencyMs, observationsBySubset, toWeights } from './scoring.ts';
 
-const DECAY_DECISIONS = Number(process.env.LAB_EWMA_DECAY ?? 2);
+// Chosen among 1-4 on the degradation scenario (3: back within 3 intervals after recovery, the
+// lowest p99); see lab/README.md.
+const DECAY_DECISIONS = 3;
 
 export const ewmaLatencyPolicy: PolicyDefinition = {
   name: 'ewma-latency',
