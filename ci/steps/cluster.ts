@@ -20,6 +20,7 @@ import { parseAllManifests } from '../lib/manifests.ts';
 import { deploymentStatus } from '../lib/workloads.ts';
 import {
   AUTH_SECRET_NAME,
+  FIELD_MANAGER,
   INGRESS_NODE_PORT,
   INGRESS_SERVICE,
   ISTIO_ADDONS,
@@ -145,11 +146,35 @@ export async function ensureIngressNodePort(kube: Kube, log: Log): Promise<'unch
   return 'patched';
 }
 
-export async function ensureNamespace(kube: Kube, log: Log, namespace: string): Promise<void> {
-  const [applied] = await applyObjects(kube, [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'istio-injection': 'enabled' } } },
-  ]);
-  log.line(`namespace ${namespace} (istio-injection=enabled): ${applied?.outcome}`);
+/**
+ * The namespace with istio-injection=enabled. Read first and patched only when the label is missing:
+ * the manifests apply the namespace too (with more labels) under the pipeline's field manager, and
+ * an apply here with fewer labels would take those away on every run.
+ */
+export async function ensureNamespace(kube: Kube, log: Log, namespace: string): Promise<'created' | 'labelled' | 'unchanged'> {
+  const label = { 'istio-injection': 'enabled' };
+  let outcome: 'created' | 'labelled' | 'unchanged';
+  try {
+    const existing = await kube.core.readNamespace({ name: namespace });
+    if (existing.metadata?.labels?.['istio-injection'] === 'enabled') outcome = 'unchanged';
+    else {
+      await kube.objects.patch(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: label } },
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        undefined,
+        'application/merge-patch+json',
+      );
+      outcome = 'labelled';
+    }
+  } catch (error) {
+    if (!isStatus(error, 404)) throw error;
+    await kube.core.createNamespace({ body: { metadata: { name: namespace, labels: label } } });
+    outcome = 'created';
+  }
+  log.line(`namespace ${namespace} (istio-injection=enabled): ${outcome}`);
+  return outcome;
 }
 
 export const ADMIN_EMAIL = 'admin@shopmesh.local';

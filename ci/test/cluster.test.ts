@@ -108,6 +108,9 @@ cluster.before(async () => {
   kubeconfig = join(work, 'kubeconfig');
   writeFileSync(kubeconfig, renamed.exportConfig());
 
+  // The namespace exists already, without the injection label (made by hand, say).
+  await kube.core.createNamespace({ body: { metadata: { name: namespace, labels: { team: 'shop' } } } });
+
   // What `istioctl install` would have created: the ingress gateway Service, not yet a NodePort.
   await applyObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'shopmesh.test/used-by': 'ci' } } }]);
   try {
@@ -161,6 +164,8 @@ cluster('first run: kind create cluster from kind-cluster-config.yaml, istioctl 
 
   const ns = await kube.core.readNamespace({ name: namespace });
   assert.is(ns.metadata?.labels?.['istio-injection'], 'enabled');
+  assert.is(ns.metadata?.labels?.team, 'shop', 'other labels kept');
+  assert.ok(run.lines.includes(`namespace ${namespace} (istio-injection=enabled): labelled`), run.lines.join('\n'));
 
   for (const name of ['prometheus', 'grafana', 'kiali']) {
     const map = await kube.core.readNamespacedConfigMap({ name: `${ADDON_PREFIX}${name}`, namespace: 'istio-system' });
@@ -201,6 +206,7 @@ cluster('second run, istiod healthy at the pinned version: the cluster is reused
   assert.match(run.note, 'secret kept');
   assert.ok(run.lines.some((line) => line.includes(`istiod ${ISTIO_VERSION} is healthy, install skipped`)));
   assert.ok(run.lines.some((line) => line.includes('istio-ingressgateway already NodePort 30000')));
+  assert.ok(run.lines.includes(`namespace ${namespace} (istio-injection=enabled): unchanged`));
   const secretAfter = await kube.core.readNamespacedSecret({ name: 'auth-service-secrets', namespace });
   assert.equal(secretAfter.data, secretBefore.data, 'never overwritten');
   assert.is(secretAfter.metadata?.resourceVersion, secretBefore.metadata?.resourceVersion);

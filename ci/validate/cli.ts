@@ -17,7 +17,7 @@ fields, duplicate keys) and cross-resource rules. Default paths: ${DEFAULT_PATHS
 Options:
   --json            print the report as JSON
   --schema-only     YAML and schema checks only, no cross-resource rules (third-party manifests)
-  --workers N       worker threads for parsing and schema checks (0: none; default: by input size)
+  --workers N       threads parsing and checking files, this one included (default: by input size)
   --root DIR        repository root, where services/ is (default: this repository)
   --namespace NS    namespace of resources that name none (default: default)
   --list-rules      print every rule ID and what it checks

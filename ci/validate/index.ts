@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { findManifestFiles } from '../lib/manifests.ts';
 import { discoverServices } from '../lib/services.ts';
 import { checkFiles, mergeChecks, type FilesCheck } from './check-files.ts';
-import { checkFilesInWorkers } from './pool.ts';
+import { checkFilesInThreads } from './pool.ts';
 import { runRules } from './run-rules.ts';
 import type { Finding, ValidateOptions, ValidationReport } from './types.ts';
 
@@ -19,13 +19,12 @@ export const DEFAULT_PATHS: readonly string[] = ['k8s', 'kind-cluster-config.yam
 
 export const DEFAULT_NAMESPACE = 'default';
 
-/** Below this many files, starting worker threads costs more than it saves. */
-const FILES_PER_WORKER_THRESHOLD = 200;
+/** Below this many files per thread, starting a worker thread costs more than it saves. */
+const FILES_PER_THREAD = 200;
 
-function workerCountFor(fileCount: number, requested: number | undefined): number {
-  if (requested !== undefined) return Math.max(0, Math.floor(requested));
-  if (fileCount < FILES_PER_WORKER_THRESHOLD) return 0;
-  return Math.min(availableParallelism(), Math.ceil(fileCount / FILES_PER_WORKER_THRESHOLD));
+function threadCountFor(fileCount: number, requested: number | undefined): number {
+  if (requested !== undefined) return Math.max(1, Math.floor(requested));
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(fileCount / FILES_PER_THREAD)));
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
@@ -38,9 +37,9 @@ export async function validate(paths: readonly string[], options: ValidateOption
   const targets = paths.length > 0 ? paths : DEFAULT_PATHS.map((path) => resolve(root, path));
   const found = await findManifestFiles(targets);
   const keepResources = options.schemaOnly !== true;
-  const workers = workerCountFor(found.files.length, options.workers);
-  const checked: FilesCheck = workers > 0
-    ? await checkFilesInWorkers(found.files, workers, keepResources)
+  const threads = threadCountFor(found.files.length, options.workers);
+  const checked: FilesCheck = threads > 1
+    ? await checkFilesInThreads(found.files, threads, keepResources)
     : checkFiles(found.files, keepResources);
   mergeChecks(checked, { findings: [], resources: [], resourceCount: 0, unreadable: found.unreadable });
 

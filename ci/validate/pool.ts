@@ -1,45 +1,54 @@
-// Spreads files over worker threads in small batches (each worker asks for the next when done).
+// Spreads files over threads: this thread and `threads - 1` worker threads take batches from one
+// shared counter (Atomics), so no thread waits for another to hand out work, and the calling
+// thread, which has everything loaded already, works too.
 import { Worker } from 'node:worker_threads';
-import { emptyCheck, mergeChecks, type FilesCheck } from './check-files.ts';
+import { checkFiles, emptyCheck, mergeChecks, threadValidator, type FilesCheck } from './check-files.ts';
 import { BUILT_IN_BUNDLES } from './schemas/registry.ts';
-import type { WorkerSetup, WorkerTask } from './worker.ts';
+import type { WorkerReply, WorkerSetup } from './worker.ts';
 import { workerEntry } from './worker-bundle.ts';
 
-type WorkerReply = { ok: true; result: FilesCheck } | { ok: false; error: string };
+/** Batches of at most this many files: small enough to balance, large enough to amortise. */
+const MAX_BATCH = 64;
 
-
-export async function checkFilesInWorkers(files: readonly string[], workerCount: number, keepResources: boolean): Promise<FilesCheck> {
-  const batchSize = Math.max(1, Math.min(200, Math.ceil(files.length / (workerCount * 8))));
+export function batchesOf(files: readonly string[], threads: number): string[][] {
+  const size = Math.max(1, Math.min(MAX_BATCH, Math.ceil(files.length / (threads * 8))));
   const batches: string[][] = [];
-  for (let start = 0; start < files.length; start += batchSize) batches.push(files.slice(start, start + batchSize));
-  // Results are put back in batch order, so the report does not depend on thread timing.
-  const results: FilesCheck[] = new Array<FilesCheck>(batches.length);
-  let next = 0;
+  for (let start = 0; start < files.length; start += size) batches.push(files.slice(start, start + size));
+  return batches;
+}
+
+/** Takes batch indexes from the shared counter until none is left; results by batch index. */
+export function drainBatches(
+  batches: readonly string[][], counter: Int32Array, check: (files: string[]) => FilesCheck,
+): [number, FilesCheck][] {
+  const results: [number, FilesCheck][] = [];
+  for (let index = Atomics.add(counter, 0, 1); index < batches.length; index = Atomics.add(counter, 0, 1)) {
+    results.push([index, check(batches[index]!)]);
+  }
+  return results;
+}
+
+export async function checkFilesInThreads(files: readonly string[], threads: number, keepResources: boolean): Promise<FilesCheck> {
+  const batches = batchesOf(files, threads);
+  const counter = new Int32Array(new SharedArrayBuffer(4));
   const entry = workerEntry();
-  const runWorker = (): Promise<void> => new Promise((resolve, reject) => {
-    const worker = new Worker(entry, { eval: true, execArgv: [], workerData: { bundlesDir: BUILT_IN_BUNDLES } satisfies WorkerSetup });
-    let current = -1;
-    const sendNext = (): void => {
-      if (next >= batches.length) {
-        worker.once('exit', () => resolve());
-        worker.postMessage(null); // no more work: the worker closes its port and exits
-        return;
-      }
-      current = next++;
-      worker.postMessage({ files: batches[current]!, keepResources } satisfies WorkerTask);
-    };
-    worker.on('message', (reply: WorkerReply) => {
-      if (!reply.ok) {
-        void worker.terminate();
-        reject(new Error(`validator worker failed: ${reply.error}`));
-        return;
-      }
-      results[current] = reply.result;
-      sendNext();
-    });
-    worker.on('error', reject);
-    sendNext();
-  });
-  await Promise.all(Array.from({ length: Math.min(workerCount, batches.length) }, runWorker));
-  return results.reduce(mergeChecks, emptyCheck());
+  const fromWorkers = Array.from({ length: Math.max(0, Math.min(threads, batches.length) - 1) }, () =>
+    new Promise<[number, FilesCheck][]>((resolve, reject) => {
+      const setup: WorkerSetup = { bundlesDir: BUILT_IN_BUNDLES, batches, counter, keepResources };
+      const worker = new Worker(entry, { eval: true, execArgv: [], workerData: setup });
+      worker.once('message', (reply: WorkerReply) => {
+        if (reply.ok) resolve(reply.results);
+        else reject(new Error(`validator worker failed: ${reply.error}`));
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`validator worker exited (${code}) before answering`)));
+    }));
+  // Let the workers start (module loading happens off this thread), then work alongside them.
+  await new Promise((resolve) => setImmediate(resolve));
+  const validator = threadValidator();
+  const here = drainBatches(batches, counter, (batch) => checkFiles(batch, keepResources, validator));
+  const all = [here, ...(await Promise.all(fromWorkers))].flat();
+  // Put results back in batch order, so the report does not depend on thread timing.
+  all.sort(([a], [b]) => a - b);
+  return all.map(([, result]) => result).reduce(mergeChecks, emptyCheck());
 }

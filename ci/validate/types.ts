@@ -36,7 +36,10 @@ export interface ValidateOptions {
   root?: string;
   /** Only YAML and schema checks, no cross-resource rules (for third-party manifests). */
   schemaOnly?: boolean;
-  /** Worker threads for reading, parsing and schema checks; 0 checks in this thread. Default: by input size. */
+  /**
+   * Threads reading, parsing and checking files: this one and `workers - 1` worker threads (0 and
+   * 1: this thread only). Default: by input size, at most one per core.
+   */
   workers?: number;
   /** Namespace of resources that name none (the one `kubectl apply -n` would use). */
   defaultNamespace?: string;

@@ -167,22 +167,8 @@ elasticsearch_start() {
     -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true -Dlog4j2.formatMsgNoLookups=true \
     -Des.networkaddress.cache.ttl=60 -Des.networkaddress.cache.negative.ttl=10 \
     -cp "$ES_CLASSES:$ES_LIB/*" ShopmeshElasticsearch "$ES_HOME" "$PORT_ELASTICSEARCH" "$PORT_ELASTICSEARCH_TRANSPORT"
-  elasticsearch_await_exec
   wait_until elasticsearch 180 elasticsearch_check
   env_fragment elasticsearch "ELASTICSEARCH_URL=$(elasticsearch_address)"
-}
-
-# NAME_await_exec: start_daemon records the pid of its forked shell, which shows the caller's
-# command line until it has exec'd the JVM (a few ms, longer on a busy machine); wait_until's
-# pid_of would take that for a stale pid file, remove it and orphan the JVM. Wait for the exec.
-elasticsearch_await_exec() {
-  local pid marker i
-  { read -r pid; read -r marker; } <"$RUN_DIR/elasticsearch.pid" 2>/dev/null || return 0
-  for ((i = 0; i < 200; i++)); do
-    [[ -r /proc/$pid/cmdline ]] || return 0
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" && return 0
-    sleep 0.05
-  done
 }
 
 elasticsearch_stop() { stop_daemon elasticsearch; }

@@ -172,24 +172,9 @@ kafka_start() {
     kafka_write_config
     kafka_format
   fi
-  # The marker (the config path) tells this broker from any other JVM after a crash.
   start_daemon kafka "kafka.Kafka $KAFKA_CONFIG" "${KAFKA_JVM[@]}" kafka.Kafka "$KAFKA_CONFIG"
-  kafka_await_exec
   wait_until kafka 120 kafka_check
   env_fragment kafka "KAFKA_BROKERS=$(kafka_address)"
-}
-
-# NAME_await_exec: start_daemon records the pid of its forked shell, which shows the caller's
-# command line until it has exec'd the JVM (a few ms, longer on a busy machine); wait_until's
-# pid_of would take that for a stale pid file, remove it and orphan the JVM. Wait for the exec.
-kafka_await_exec() {
-  local pid marker i
-  { read -r pid; read -r marker; } <"$RUN_DIR/kafka.pid" 2>/dev/null || return 0
-  for ((i = 0; i < 200; i++)); do
-    [[ -r /proc/$pid/cmdline ]] || return 0
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" && return 0
-    sleep 0.05
-  done
 }
 
 kafka_stop() { stop_daemon kafka; }

@@ -18,7 +18,6 @@ KUBE_ETCD_PREFIX=/shopmesh-registry
 KUBE_SERVICE_CIDR=10.96.0.0/16
 KUBE_FAKE_NODES=(kwok-node-0 kwok-node-1)
 # Not in lib.sh's port list yet; the scheduler's secure port (health checks only).
-PORT_KUBE_SCHEDULER=${PORT_KUBE_SCHEDULER:-20259}
 KUBE_ISTIO_CRDS="$PROJECT_ROOT/../shared/corpus/istio_crd-all.gen.yaml"
 
 kube_go() {

@@ -54,22 +54,8 @@ EOF
     -Dorg.slf4j.simpleLogger.showDateTime=true \
     -Dorg.slf4j.simpleLogger.dateTimeFormat="yyyy-MM-dd'T'HH:mm:ss.SSS" \
     -cp "$ZOOKEEPER_JARS" org.apache.zookeeper.server.ZooKeeperServerMain "$ZOOKEEPER_CONFIG"
-  zookeeper_await_exec
   wait_until zookeeper 60 zookeeper_check
   env_fragment zookeeper "ZOOKEEPER_CONNECT=$(zookeeper_address)"
-}
-
-# NAME_await_exec: start_daemon records the pid of its forked shell, which shows the caller's
-# command line until it has exec'd the JVM (a few ms, longer on a busy machine); wait_until's
-# pid_of would take that for a stale pid file, remove it and orphan the JVM. Wait for the exec.
-zookeeper_await_exec() {
-  local pid marker i
-  { read -r pid; read -r marker; } <"$RUN_DIR/zookeeper.pid" 2>/dev/null || return 0
-  for ((i = 0; i < 200; i++)); do
-    [[ -r /proc/$pid/cmdline ]] || return 0
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" && return 0
-    sleep 0.05
-  done
 }
 
 zookeeper_stop() { stop_daemon zookeeper; }
