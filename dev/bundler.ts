@@ -4,7 +4,7 @@
 // restarts exactly the services whose bundle changed, and a plain node process starts about three
 // times faster than one compiling TypeScript on the fly.
 import { appendFileSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { context, type BuildContext, type Metafile, type OutputFile } from 'esbuild';
 import { externalPackages } from '../packages/service-kit/build.ts';
@@ -59,9 +59,11 @@ async function rebuild(bundle: Bundle, root: string, say: (line: string) => void
     const result = await bundle.context.rebuild();
     bundle.inputs = sourceInputs(root, result.metafile);
     // The map first: by the time node --watch sees the new bundle, its map is there.
-    const outputs = [...result.outputFiles].sort((a, b) => Number(a.path.endsWith('.map')) - Number(b.path.endsWith('.map'))).reverse();
-    const changed = outputs.map(writeIfChanged).some(Boolean);
-    say(`${target.app}: ${changed ? 'built' : 'unchanged'} (${relative(root, target.outfile)})`);
+    const maps = result.outputFiles.filter((f) => f.path.endsWith('.map'));
+    const code = result.outputFiles.filter((f) => !f.path.endsWith('.map'));
+    maps.forEach(writeIfChanged);
+    const changed = code.map(writeIfChanged).some(Boolean);
+    say(`${target.app}: ${changed ? 'built' : 'unchanged'} (${target.outfile})`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     say(`${target.app}: build failed, still running the previous build:\n${message}`);

@@ -8,7 +8,7 @@ import { discoverServices } from '../ci/lib/services.ts';
 import { loadTestEnv } from '../packages/testkit/src/index.ts';
 import { composeCommand, composeServicesFor, runCompose } from './compose.ts';
 import { LOCAL_SERVER_KEYS, type LocalServers } from './local-env.ts';
-import { PROXY_NAME, localStatus, planLocalLoop, startLocalLoop, stopLocalLoop, type LocalPlan } from './local-loop.ts';
+import { BUNDLER_NAME, PROXY_NAME, localStatus, planLocalLoop, startLocalLoop, stopLocalLoop, type LocalPlan } from './local-loop.ts';
 import { followLogs } from './logs.ts';
 import { DevConfigError, devProfile, type DevProfile } from './profile.ts';
 import { recordedNames, runningPid } from './processes.ts';
@@ -127,6 +127,8 @@ async function status(profile: DevProfile): Promise<void> {
     console.log(`${w.name.padEnd(22)}${String(w.port).padEnd(7)}${String(w.watcherPid ?? '-').padEnd(9)}${String(w.servingPid ?? '-').padEnd(9)}${state}`);
   }
   console.log(`${PROXY_NAME.padEnd(22)}${String(profile.proxyPort).padEnd(7)}${String(gatewayPid ?? '-').padEnd(9)}${'-'.padEnd(9)}${gatewayPid ? 'running' : 'stopped'}`);
+  const bundlerPid = runningPid(profile.runDir, BUNDLER_NAME);
+  console.log(`${BUNDLER_NAME.padEnd(22)}${'-'.padEnd(7)}${String(bundlerPid ?? '-').padEnd(9)}${'-'.padEnd(9)}${bundlerPid ? 'watching sources' : 'stopped'}`);
 }
 
 async function reset(profile: DevProfile): Promise<void> {
@@ -152,7 +154,7 @@ async function logs(profile: DevProfile, service: string | undefined): Promise<v
     runCompose(profile, ensureDevSecrets(profile.home), ['logs', '--follow', '--tail', '100', ...composeServicesFor(topology, service)]);
     return;
   }
-  const names = [...topology.app.map((w) => w.name), PROXY_NAME];
+  const names = [...topology.app.map((w) => w.name), PROXY_NAME, BUNDLER_NAME];
   const chosen = service === undefined ? names : names.filter((n) => n === service || topology.app.some((w) => w.name === n && w.app === service));
   if (chosen.length === 0) throw new UsageError(`no service ${service}; one of: ${names.join(', ')}`);
   await followLogs(chosen.map((name) => ({ name, file: join(profile.logDir, `${name}.log`) })));

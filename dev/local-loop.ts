@@ -1,12 +1,13 @@
 // `./dev.sh up --no-docker`: every workload of the manifests as a local process under
 // `node --watch` (a saved file restarts only the processes that loaded it), against the test
 // environment's servers, behind the gateway proxy on port 13000.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container } from '@kubernetes/client-node';
+import type { BundleTarget, BundlerConfig } from './bundler.ts';
 import { localEnvironment, type LocalContext } from './local-env.ts';
 import { childPids, recordedNames, runningPid, startProcess, stopProcess, type ProcessSpec } from './processes.ts';
 import type { DevProfile } from './profile.ts';
@@ -14,10 +15,13 @@ import { localPort, type Topology, type Workload } from './routes.ts';
 import { createDatabases, devDataOf, prepareConsumerGroups, type DevData } from './stores.ts';
 
 export const PROXY_NAME = 'gateway';
+export const BUNDLER_NAME = 'bundler';
 
 export interface LocalWorkload {
   workload: Workload;
   port: number;
+  /** The bundle its process runs. */
+  bundle: string;
   process: ProcessSpec;
 }
 
@@ -26,6 +30,10 @@ export interface LocalPlan {
   migrations: { name: string; app: string; command: string[]; cwd: string; env: Record<string, string> }[];
   workloads: LocalWorkload[];
   proxy: ProcessSpec;
+  /** Builds each service's bundle and rebuilds it on save (see bundler.ts). */
+  bundler: ProcessSpec;
+  /** Where the bundles go; its node_modules links to the repository's, for their imports. */
+  buildDir: string;
   data: DevData;
 }
 
@@ -60,6 +68,8 @@ export function planLocalLoop(context: LocalContext): LocalPlan {
   const base = baseEnvironment(profile);
   const node = process.execPath;
   const migrations = new Map<string, LocalPlan['migrations'][number]>();
+  const buildDir = join(profile.home, 'build');
+  const targets = new Map<string, BundleTarget>();
   const workloads = topology.app.map((workload): LocalWorkload => {
     const cwd = join(profile.root, 'services', workload.app);
     for (const init of workload.initContainers) {
@@ -69,18 +79,36 @@ export function planLocalLoop(context: LocalContext): LocalPlan {
         migrations.set(name, { name, app: workload.app, cwd, command: [node, '--import', 'tsx', entry], env: { ...base, ...localEnvironment(context, workload, init) } });
       }
     }
+    const logFile = join(profile.logDir, `${workload.name}.log`);
+    const target = targets.get(workload.app) ?? {
+      app: workload.app,
+      entry: join(cwd, sourceEntry(workload.container, workload.source)),
+      outfile: join(buildDir, workload.app, 'main.mjs'),
+      logFiles: [],
+    };
+    target.logFiles.push(logFile);
+    targets.set(workload.app, target);
     return {
       workload,
       port: localPort(topology, workload, profile.portOffset),
+      bundle: target.outfile,
       process: {
         name: workload.name,
         cwd,
-        command: [node, '--watch', '--watch-preserve-output', '--import', 'tsx', sourceEntry(workload.container, workload.source)],
+        command: [node, '--enable-source-maps', '--watch', '--watch-preserve-output', target.outfile],
         env: { ...base, ...localEnvironment(context, workload, workload.container) },
-        logFile: join(profile.logDir, `${workload.name}.log`),
+        logFile,
       },
     };
   });
+  const bundlerConfig: BundlerConfig = { root: profile.root, kitDir: join(profile.root, 'packages', 'service-kit'), targets: [...targets.values()] };
+  const bundler: ProcessSpec = {
+    name: BUNDLER_NAME,
+    cwd: profile.root,
+    command: [node, '--import', 'tsx', join(profile.root, 'dev', 'bundler.ts')],
+    env: { ...base, DEV_BUNDLER_CONFIG: JSON.stringify(bundlerConfig) },
+    logFile: join(profile.logDir, `${BUNDLER_NAME}.log`),
+  };
   const proxy: ProcessSpec = {
     name: PROXY_NAME,
     cwd: profile.root,
@@ -97,6 +125,8 @@ export function planLocalLoop(context: LocalContext): LocalPlan {
     migrations: [...migrations.values()],
     workloads,
     proxy,
+    bundler,
+    buildDir,
     data: devDataOf([...workloads.map((w) => w.process.env), ...[...migrations.values()].map((m) => m.env)]),
   };
 }
@@ -156,10 +186,13 @@ export async function startLocalLoop(plan: LocalPlan, profile: DevProfile, say: 
       return [app, done] as const;
     }),
   );
+  const bundled = workloadsToStart.length > 0 ? ensureBundles(plan, profile) : Promise.resolve();
+  bundled.catch(() => undefined);
   await Promise.all([
     ...workloadsToStart.map(async (w) => {
       await migrated.get(w.workload.app);
       if ('KAFKA_GROUP_ID' in w.process.env) await consumerGroups;
+      await bundled;
       startProcess(profile.runDir, w.process);
     }),
     ...toStart.filter((p) => p.name === PROXY_NAME).map(async (p) => startProcess(profile.runDir, p)),
@@ -167,6 +200,31 @@ export async function startLocalLoop(plan: LocalPlan, profile: DevProfile, say: 
   say(`started ${toStart.length === 0 ? 'nothing (all running)' : toStart.map((p) => p.name).join(', ')}`);
   await waitUntilReady(plan, profile, timeoutMs);
   return { readyMs: performance.now() - started };
+}
+
+/** Starts the bundler unless it runs, and waits for every bundle to exist. */
+async function ensureBundles(plan: LocalPlan, profile: DevProfile, timeoutMs = 60_000): Promise<void> {
+  // The bundles import third-party packages: resolve them from the repository's node_modules.
+  mkdirSync(plan.buildDir, { recursive: true });
+  const link = join(plan.buildDir, 'node_modules');
+  if (!existsSync(link)) symlinkSync(join(profile.root, 'node_modules'), link);
+  for (const w of plan.workloads) {
+    const nested = join(profile.root, 'services', w.workload.app, 'node_modules');
+    const nestedLink = join(dirname(w.bundle), 'node_modules');
+    if (existsSync(nested) && !existsSync(nestedLink)) {
+      mkdirSync(dirname(w.bundle), { recursive: true });
+      symlinkSync(nested, nestedLink);
+    }
+  }
+  if (runningPid(profile.runDir, BUNDLER_NAME) === undefined) startProcess(profile.runDir, plan.bundler);
+  const deadline = performance.now() + timeoutMs;
+  while (!plan.workloads.every((w) => existsSync(w.bundle))) {
+    const log = logTail(plan.bundler.logFile, 15);
+    if (runningPid(profile.runDir, BUNDLER_NAME) === undefined || log.includes('build failed') || performance.now() > deadline) {
+      throw new Error(`the bundler could not build every service (${plan.bundler.logFile}):\n${log}`);
+    }
+    await sleep(50);
+  }
 }
 
 async function answers(url: string): Promise<number | undefined> {
@@ -208,17 +266,17 @@ export function logTail(file: string, lines: number): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-/** Stops every process this loop started (gateway first), whole process groups. */
+/** Stops every process this loop started (gateway first, bundler last), whole process groups. */
 export async function stopLocalLoop(profile: DevProfile, say: (line: string) => void): Promise<void> {
   const names = recordedNames(profile.runDir);
-  const ordered = [...names.filter((n) => n === PROXY_NAME), ...names.filter((n) => n !== PROXY_NAME)];
-  await Promise.all(
-    ordered.map(async (name) => {
-      if (runningPid(profile.runDir, name) === undefined) return;
-      await stopProcess(profile.runDir, name);
-      say(`stopped ${name}`);
-    }),
-  );
+  const stop = async (name: string): Promise<void> => {
+    if (runningPid(profile.runDir, name) === undefined) return;
+    await stopProcess(profile.runDir, name);
+    say(`stopped ${name}`);
+  };
+  await stop(PROXY_NAME);
+  await Promise.all(names.filter((n) => n !== PROXY_NAME && n !== BUNDLER_NAME).map(stop));
+  await stop(BUNDLER_NAME);
 }
 
 export interface WorkloadStatus {

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = join(import.meta.dirname, '..');
 const IGNORED = new Set(['node_modules', '.git', 'dist', 'results']);
@@ -30,7 +31,7 @@ interface FileResult {
 /** Reads uvu's closing summary; a file that crashed before it is one failure. */
 export function parseUvuSummary(output: string): { total: number; passed: number; skipped: number } | undefined {
   // uvu colours its summary; strip ANSI escapes first.
-  const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+  const plain = stripVTControlCharacters(output);
   const total = /Total:\s+(\d+)/.exec(plain);
   const passed = /Passed:\s+(\d+)/.exec(plain);
   const skipped = /Skipped:\s+(\d+)/.exec(plain);

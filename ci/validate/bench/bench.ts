@@ -4,7 +4,7 @@
 // every core, e.g. "0,1"; both tools are pinned to them with taskset and get one worker per core),
 // SHOPMESH_CORPUS_DIR (default ../shared/corpus).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findManifestFiles } from '../../lib/manifests.ts';
@@ -15,7 +15,19 @@ import { ensureKubeconform, writeKubeconformSchemas } from './kubeconform.ts';
 
 const log = (line: string): void => console.log(line);
 
-interface RunResult { seconds: number; resources: number; invalid: number }
+interface RunResult { seconds: number; cpuSeconds: number | undefined; resources: number; invalid: number }
+
+/** CPU time (user + system) of this process's waited-for children, from /proc (Linux); undefined elsewhere. */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    // After "pid (comm) ", field 3 is state; cutime and cstime are fields 16 and 17 (1-based).
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -27,13 +39,16 @@ function pinned(cpus: string | undefined, command: string, args: string[]): [str
   return cpus !== undefined && hasTaskset ? ['taskset', ['-c', cpus, command, ...args]] : [command, args];
 }
 
-function timed(command: string, args: string[]): { seconds: number; stdout: string; status: number | null } {
+function timed(command: string, args: string[]): { seconds: number; cpuSeconds: number | undefined; stdout: string } {
+  const cpuBefore = childrenCpuSeconds();
   const start = process.hrtime.bigint();
   const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 30, cwd: REPO_ROOT });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpuAfter = childrenCpuSeconds();
   if (run.error) throw run.error;
   if (run.status !== 0 && run.status !== 1) throw new Error(`${command} ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
-  return { seconds, stdout: run.stdout, status: run.status };
+  const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+  return { seconds, cpuSeconds, stdout: run.stdout };
 }
 
 function runOurs(cpus: string | undefined, workers: number, corpusDir: string): RunResult {
@@ -41,7 +56,7 @@ function runOurs(cpus: string | undefined, workers: number, corpusDir: string): 
   const run = timed(command, args);
   const report = JSON.parse(run.stdout) as { resources: number; findings: { severity: string; file: string; line: number }[] };
   const invalid = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}:${f.line}`)).size;
-  return { seconds: run.seconds, resources: report.resources, invalid };
+  return { seconds: run.seconds, cpuSeconds: run.cpuSeconds, resources: report.resources, invalid };
 }
 
 function runKubeconform(binary: string, cpus: string | undefined, workers: number, locations: string[], corpusDir: string): RunResult {
@@ -50,7 +65,10 @@ function runKubeconform(binary: string, cpus: string | undefined, workers: numbe
   const [command, args] = pinned(cpus, binary, flags);
   const run = timed(command, args);
   const { summary } = JSON.parse(run.stdout) as { summary: { valid: number; invalid: number; errors: number; skipped: number } };
-  return { seconds: run.seconds, resources: summary.valid + summary.invalid + summary.errors + summary.skipped, invalid: summary.invalid + summary.errors };
+  return {
+    seconds: run.seconds, cpuSeconds: run.cpuSeconds,
+    resources: summary.valid + summary.invalid + summary.errors + summary.skipped, invalid: summary.invalid + summary.errors,
+  };
 }
 
 const minimumResources = Number(process.env.BENCH_RESOURCES ?? 50_000);
@@ -76,14 +94,19 @@ try {
   log(`kubeconform ${version === 'development' ? 'v0.7.0 (go install)' : version}: -strict -n ${workers}, local schemas from the same bundles`);
   log(`ours: --schema-only --workers ${workers}; cpus: ${cpus ?? `all ${availableParallelism()}`}${cpus !== undefined ? ' (taskset)' : ''}; ${rounds} rounds, median wall time of a whole process run`);
 
+  const describe = (run: RunResult): string =>
+    `${run.seconds.toFixed(2)} s${run.cpuSeconds !== undefined ? ` (cpu ${run.cpuSeconds.toFixed(2)} s)` : ''}, ${run.resources} resources, ${run.invalid} invalid`;
   const ours: RunResult[] = [];
   const theirs: RunResult[] = [];
-  for (let round = 1; round <= rounds; round++) {
+  // Round 0 warms both up (page cache; our compiled-validator cache and worker bundle) and is not counted.
+  for (let round = 0; round <= rounds; round++) {
     const a = runOurs(cpus, workers, corpus.dir);
     const b = runKubeconform(kubeconform, cpus, workers, locations, corpus.dir);
-    ours.push(a);
-    theirs.push(b);
-    log(`round ${round}: ours ${a.seconds.toFixed(2)} s (${a.resources} resources, ${a.invalid} invalid), kubeconform ${b.seconds.toFixed(2)} s (${b.resources} resources, ${b.invalid} invalid)`);
+    if (round > 0) {
+      ours.push(a);
+      theirs.push(b);
+    }
+    log(`${round === 0 ? 'warm-up' : `round ${round}`}: ours ${describe(a)} | kubeconform ${describe(b)}`);
   }
   const oursRate = corpus.resources / median(ours.map((r) => r.seconds));
   const theirsRate = corpus.resources / median(theirs.map((r) => r.seconds));
