@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { discoverServices } from '../ci/lib/services.ts';
 import { loadTestEnv } from '../packages/testkit/src/index.ts';
-import { composeCommand, composeServicesFor, runCompose } from './compose.ts';
+import { composeCommand, composeRunning, composeServicesFor, runCompose } from './compose.ts';
 import { LOCAL_SERVER_KEYS, type LocalServers } from './local-env.ts';
 import { BUNDLER_NAME, PROXY_NAME, localStatus, planLocalLoop, startLocalLoop, stopLocalLoop, type LocalPlan } from './local-loop.ts';
 import { followLogs } from './logs.ts';
@@ -20,7 +20,7 @@ const USAGE = `usage: ./dev.sh <command>
   up [--no-docker]   start every service and the gateway on :13000 (Docker Compose, or local
                      processes against testenv/'s servers), hot reload on save
   down               stop everything 'up' started
-  logs [service]     follow the logs (all, or one service: auth-service, product-service, gateway...)
+  logs [service]     follow the logs (all, or one: auth-service, product-service, gateway, bundler...)
   status             what runs, where, and whether it is ready
   reset              wipe the loop's data (databases, Redis db, search index, consumer groups)
   test [service]     run one service's tests (all services' without a name)
@@ -77,29 +77,39 @@ async function localSetup(profile: DevProfile): Promise<LocalSetup> {
 
 function printSummary(profile: DevProfile, topology: Topology, secrets: DevSecrets, readyMs: number, mode: Mode): void {
   const admin = secrets.values;
-  say(`ready in ${Math.round(readyMs)} ms (${topology.app.length} services, ${mode === 'local' ? 'local processes under node --watch' : 'Docker Compose'})`);
+  say(`ready in ${Math.round(readyMs)} ms (${topology.app.length} services, ${mode === 'local' ? 'local processes: bundles rebuilt on save, run under node --watch' : 'Docker Compose'})`);
   say(`gateway  http://127.0.0.1:${profile.proxyPort}  routes ${topology.routes.map((r) => r.prefix).join(' ')}`);
   const origin = secrets.adminFrom === 'environment' ? 'from ADMIN_EMAIL/ADMIN_PASSWORD' : `generated, kept in ${join(profile.home, 'admin.json')}`;
   say(`admin    ${admin.ADMIN_EMAIL} / ${admin.ADMIN_PASSWORD}  (${origin}; created at auth-service's first start)`);
   say('next     ./dev.sh logs [service] | ./dev.sh status | ./dev.sh down');
 }
 
+function dockerRunning(profile: DevProfile): boolean {
+  try {
+    return composeRunning(profile);
+  } catch {
+    return false;
+  }
+}
+
 async function up(profile: DevProfile, noDocker: boolean): Promise<void> {
   const mode: Mode = noDocker ? 'local' : 'docker';
   const other = currentMode(profile);
-  if (other && other !== mode && (other === 'local' ? localRunning(profile) : true)) {
+  if (other && other !== mode && (other === 'local' ? localRunning(profile) : dockerRunning(profile))) {
     throw new UsageError(`the loop already runs in ${other} mode: ./dev.sh down first`);
   }
   mkdirSync(profile.home, { recursive: true });
-  writeFileSync(modeFile(profile), mode);
   if (mode === 'local') {
+    writeFileSync(modeFile(profile), mode);
     const { topology, secrets, plan } = await localSetup(profile);
     const { readyMs } = await startLocalLoop(plan, profile, say);
     printSummary(profile, topology, secrets, readyMs, mode);
     return;
   }
+  composeCommand();
   const topology = await loadTopology(profile.root);
   const secrets = ensureDevSecrets(profile.home);
+  writeFileSync(modeFile(profile), mode);
   const started = performance.now();
   runCompose(profile, secrets, ['up', '--detach', '--build', '--wait']);
   printSummary(profile, topology, secrets, performance.now() - started, mode);

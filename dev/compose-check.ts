@@ -14,6 +14,7 @@ const GATEWAY_PORT = 13000;
 export interface ComposeService {
   build?: { context?: string; dockerfile?: string; target?: string; args?: Record<string, string> };
   image?: string;
+  working_dir?: string;
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
   volumes?: (string | { source?: string; target?: string })[];

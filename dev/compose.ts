@@ -36,6 +36,17 @@ export function runCompose(profile: DevProfile, secrets: DevSecrets, args: strin
   if (result.status !== 0) throw new Error(`${command.join(' ')} ${effective.join(' ')} failed (exit ${result.status ?? result.signal})`);
 }
 
+/** Whether any container of the compose project runs (throws when there is no compose). */
+export function composeRunning(profile: DevProfile): boolean {
+  const command = composeCommand();
+  const result = spawnSync(command[0]!, [...command.slice(1), '--file', join(profile.root, COMPOSE_FILE), 'ps', '--quiet'], {
+    cwd: profile.root,
+    encoding: 'utf8',
+    env: { ...process.env, JWT_PRIVATE_KEY: '-', ADMIN_EMAIL: '-', ADMIN_PASSWORD: '-' },
+  });
+  return result.status === 0 && result.stdout.trim() !== '';
+}
+
 /** Compose services for a name given on the command line: a workload, a service (all its versions), or all. */
 export function composeServicesFor(topology: Topology, name: string | undefined): string[] {
   if (name === undefined) return [];

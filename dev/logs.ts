@@ -11,6 +11,11 @@ export async function followLogs(files: { name: string; file: string }[], lines 
     return tail;
   });
   const stop = (): void => tails.forEach((tail) => tail.kill());
+  // The reader went away (`| head`): stop following instead of failing on the closed pipe.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stop();
+  });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await Promise.all(tails.map((tail) => new Promise((resolve) => tail.once('close', resolve))));

@@ -22,8 +22,24 @@ export function objectId(object: KubernetesObject): string {
   return [object.kind ?? '?', ...(namespace ? [namespace] : []), object.metadata?.name ?? '?'].join('/');
 }
 
-/** Kinds that must exist before the objects that use them: applied first, one at a time. */
-const FOUNDATION_KINDS = new Set(['Namespace', 'CustomResourceDefinition']);
+/**
+ * Apply order, like Helm's install order: what other objects need exists before them. Namespaces and
+ * CRDs first; then what pods reference (a ReplicaSet whose ServiceAccount or Secret is missing fails
+ * to create pods and backs off); then everything else. Objects of one tier are applied in parallel.
+ */
+const TIERS: readonly (ReadonlySet<string> | undefined)[] = [
+  new Set(['Namespace', 'CustomResourceDefinition']),
+  new Set([
+    'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'StorageClass', 'PriorityClass',
+    'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ResourceQuota', 'LimitRange',
+  ]),
+  undefined,
+];
+
+function tierOf(object: KubernetesObject): number {
+  const index = TIERS.findIndex((kinds) => kinds === undefined || kinds.has(object.kind ?? ''));
+  return index < 0 ? TIERS.length - 1 : index;
+}
 
 export interface ApplyOptions {
   fieldManager?: string;
@@ -38,11 +54,11 @@ export async function applyObjects(
   options: ApplyOptions = {},
 ): Promise<AppliedObject[]> {
   const limit = pLimit(options.concurrency ?? 8);
-  const foundation = objects.filter((object) => FOUNDATION_KINDS.has(object.kind ?? ''));
-  const rest = objects.filter((object) => !FOUNDATION_KINDS.has(object.kind ?? ''));
   const results: AppliedObject[] = [];
-  for (const object of foundation) results.push(await applyOne(kube, object, options));
-  results.push(...(await Promise.all(rest.map((object) => limit(() => applyOne(kube, object, options))))));
+  for (const [tier] of TIERS.entries()) {
+    const batch = objects.filter((object) => tierOf(object) === tier);
+    results.push(...(await Promise.all(batch.map((object) => limit(() => applyOne(kube, object, options))))));
+  }
   return results;
 }
 

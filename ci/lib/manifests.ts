@@ -4,12 +4,14 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import jsyaml from 'js-yaml';
+import type * as yamlTypes from 'yaml';
 import type { LineCounter as LineCounterType, Node as YamlNode } from 'yaml';
 
 // The `yaml` package (positions, a few times slower than js-yaml) is loaded only when a field must
 // be located, which most runs never need.
 const require = createRequire(import.meta.url);
-const yamlPackage = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
+type YamlPackage = typeof yamlTypes;
+const yamlPackage = (): YamlPackage => require('yaml') as YamlPackage;
 
 export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
 

@@ -2,7 +2,7 @@
 // kept thin: every step it runs is a command of the TypeScript pipeline.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeTree, removeTree, REPO_ROOT } from './fixtures.ts';
@@ -17,8 +17,8 @@ interface LintReport {
 function lint(file: string): LintReport {
   const result = spawnSync(
     join(REPO_ROOT, 'node_modules/.bin/npm-groovy-lint'),
-    ['--noserver', '--output', 'json', '--failon', 'none', '--files', '**/Jenkinsfile', '--path', join(file, '..')],
-    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 },
+    ['--noserver', '--output', 'json', '--failon', 'none', 'Jenkinsfile'],
+    { cwd: dirname(file), encoding: 'utf8', timeout: 300_000 },
   );
   const start = result.stdout.indexOf('{');
   if (start < 0) throw new Error(`npm-groovy-lint printed no report (exit ${result.status}): ${result.stderr.slice(-2000)}`);

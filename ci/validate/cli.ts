@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PATHS, validate } from './index.ts';
 import { formatJson } from './output/json.ts';
 import { formatText } from './output/text.ts';
-import { RULES } from './rules/index.ts';
 import { DOCUMENT_RULES } from './check-documents.ts';
 import { SCHEMA_RULES } from './schema-findings.ts';
 
@@ -28,7 +27,8 @@ Exit status: 0 no errors, 1 errors found, 2 usage error or unreadable path.
 
 export const EXIT = { ok: 0, errors: 1, usage: 2 } as const;
 
-function listRules(): string {
+async function listRules(): Promise<string> {
+  const { RULES } = await import('./rules/index.ts');
   const documentRules: [string, string][] = [
     [DOCUMENT_RULES.syntax, 'YAML syntax error'],
     [DOCUMENT_RULES.duplicateKey, 'duplicate key in a map'],
@@ -69,7 +69,7 @@ export async function runValidateCli(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (values['list-rules']) {
-    process.stdout.write(listRules());
+    process.stdout.write(await listRules());
     return EXIT.ok;
   }
   const workers = values.workers === undefined ? undefined : Number(values.workers);

@@ -4,10 +4,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findManifestFiles } from '../lib/manifests.ts';
-import { discoverServices } from '../lib/services.ts';
+import { existsSync } from 'node:fs';
+import { discoverServices, type ServiceFolder } from '../lib/services.ts';
 import { checkFiles, mergeChecks, type FilesCheck } from './check-files.ts';
 import { checkFilesInThreads } from './pool.ts';
-import { runRules } from './run-rules.ts';
 import type { Finding, ValidateOptions, ValidationReport } from './types.ts';
 
 export type { Finding, Severity, ValidateOptions, ValidationReport } from './types.ts';
@@ -32,6 +32,18 @@ export function compareFindings(a: Finding, b: Finding): number {
   return a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }
 
+/** What the pipeline builds (ci/lib/image-sources.ts): the services, and the lab controller when lab/ has a Dockerfile. */
+async function buildableImages(root: string, serviceFolders: ServiceFolder[]): Promise<string[]> {
+  try {
+    // Imported here: its module graph loads the Kubernetes client, which schema-only runs never need.
+    const { imageSources, LAB_FOLDER } = await import('../lib/image-sources.ts');
+    const withLab = existsSync(resolve(root, LAB_FOLDER, 'Dockerfile'));
+    return (await imageSources(root, { withLab })).map((source) => source.name);
+  } catch {
+    return serviceFolders.map((folder) => folder.name); // e.g. an unreadable lab manifest: services only
+  }
+}
+
 export async function validate(paths: readonly string[], options: ValidateOptions = {}): Promise<ValidationReport> {
   const root = options.root ?? REPO_ROOT;
   const targets = paths.length > 0 ? paths : DEFAULT_PATHS.map((path) => resolve(root, path));
@@ -45,9 +57,12 @@ export async function validate(paths: readonly string[], options: ValidateOption
 
   const findings = checked.findings;
   if (keepResources) {
+    const serviceFolders = await discoverServices(root);
+    const { runRules } = await import('./run-rules.ts'); // the rules' modules: only when they run
     findings.push(...runRules(checked.resources, {
       root,
-      serviceFolders: await discoverServices(root),
+      serviceFolders,
+      buildableImages: await buildableImages(root, serviceFolders),
       defaultNamespace: options.defaultNamespace ?? DEFAULT_NAMESPACE,
     }));
   }

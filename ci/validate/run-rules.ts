@@ -1,19 +1,12 @@
 // Runs the cross-resource rules over a set of resources and positions what they find.
-import type { ServiceFolder } from '../lib/services.ts';
 import { resourceLabel, type Resource } from './resource.ts';
 import { RULES } from './rules/index.ts';
-import { buildModel, type ResourceViolation, type Rule } from './rules/model.ts';
+import { buildModel, type ModelContext, type ResourceViolation, type Rule } from './rules/model.ts';
 import type { Finding } from './types.ts';
 import { toFindings } from './violation.ts';
 
-export interface RuleContext {
-  root: string;
-  serviceFolders: ServiceFolder[];
-  defaultNamespace: string;
-}
-
-export function runRules(resources: Resource[], context: RuleContext, rules: readonly Rule[] = RULES): Finding[] {
-  const model = buildModel(resources, context.root, context.serviceFolders, context.defaultNamespace);
+export function runRules(resources: Resource[], context: ModelContext, rules: readonly Rule[] = RULES): Finding[] {
+  const model = buildModel(resources, context);
   const findings: Finding[] = [];
   const byResource = new Map<Resource, ResourceViolation[]>();
   for (const rule of rules) {

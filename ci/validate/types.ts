@@ -7,7 +7,7 @@ export interface Finding {
   line: number;
   column: number;
   severity: Severity;
-  /** Stable identifier (`SVC001`, `SCH001` ...); rules/README.md lists them. */
+  /** Stable identifier (`SVC001`, `SCH001` ...); ci/validate/README.md and `--list-rules` list them. */
   ruleId: string;
   /** `Kind/name` of the resource, or `-` when the finding is not about one resource. */
   resource: string;

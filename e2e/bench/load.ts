@@ -31,6 +31,21 @@ export const figuresOf = (name: string, result: autocannon.Result): LoadFigures 
   failures: result.non2xx + result.errors + result.timeouts,
 });
 
+/**
+ * A closed-loop load for sequences autocannon cannot express (steps on different services):
+ * each worker runs `iteration` again and again until the duration is over.
+ */
+export async function closedLoop<W>(workers: readonly W[], durationSeconds: number, iteration: (worker: W) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  const deadline = started + durationSeconds * 1_000;
+  await Promise.all(
+    workers.map(async (worker) => {
+      while (performance.now() < deadline) await iteration(worker);
+    }),
+  );
+  return (performance.now() - started) / 1_000;
+}
+
 /** Percentile (0..100) of a list of latencies, nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;

@@ -1,6 +1,6 @@
 // `npm run bench:validate`: our validator against kubeconform on the same >= 50,000 resources,
 // same cores, same schemas, side by side in one run. Last line: `ratio vs kubeconform: X.XX`.
-// Environment: BENCH_RESOURCES (default 50000), BENCH_ROUNDS (default 3), BENCH_CPUS (default
+// Environment: BENCH_RESOURCES (default 50000), BENCH_ROUNDS (default 5), BENCH_CPUS (default
 // every core, e.g. "0,1"; both tools are pinned to them with taskset and get one worker per core),
 // SHOPMESH_CORPUS_DIR (default ../shared/corpus).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -72,7 +72,7 @@ function runKubeconform(binary: string, cpus: string | undefined, workers: numbe
 }
 
 const minimumResources = Number(process.env.BENCH_RESOURCES ?? 50_000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const cpus = process.env.BENCH_CPUS;
 const workers = cpus === undefined ? availableParallelism() : cpus.split(',').length;
 const corpusSourceDir = process.env.SHOPMESH_CORPUS_DIR ?? resolve(REPO_ROOT, '../shared/corpus');

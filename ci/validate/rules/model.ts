@@ -42,6 +42,8 @@ export interface ClusterModel {
   /** Repository root and its service folders (services/<name>/ with a Dockerfile). */
   root: string;
   serviceFolders: ServiceFolder[];
+  /** Names of the images the pipeline builds (`shopmesh/<name>`): the services and the lab controller. */
+  buildableImages: string[];
   namespaceOf(resource: Resource): string;
   ofKind(kind: string, apiGroup?: string): Resource[];
   /** The Service a cluster DNS name designates, `null` when the name is not a cluster Service name. */
@@ -60,7 +62,14 @@ function containersOf(spec: Record<string, unknown>, specPath: FieldPath): Conta
   return containers;
 }
 
-export function buildModel(resources: Resource[], root: string, serviceFolders: ServiceFolder[], defaultNamespace: string): ClusterModel {
+export interface ModelContext {
+  root: string;
+  serviceFolders: ServiceFolder[];
+  buildableImages: string[];
+  defaultNamespace: string;
+}
+
+export function buildModel(resources: Resource[], { root, serviceFolders, buildableImages, defaultNamespace }: ModelContext): ClusterModel {
   const namespaceOf = (resource: Resource): string => resource.namespace ?? defaultNamespace;
   const podTemplates: PodTemplate[] = [];
   for (const resource of resources) {
@@ -92,7 +101,7 @@ export function buildModel(resources: Resource[], root: string, serviceFolders: 
     if (service.apiVersion === 'v1') services.set(`${service.name}.${namespaceOf(service)}`, service);
   }
   return {
-    resources, podTemplates, root, serviceFolders, namespaceOf,
+    resources, podTemplates, root, serviceFolders, buildableImages, namespaceOf,
     ofKind: (kind, apiGroup) => (byKind.get(kind) ?? []).filter((r) => apiGroup === undefined || apiGroupOf(r.apiVersion) === apiGroup),
     resolveServiceHost(host, fromNamespace) {
       const parts = host.replace(/\.$/, '').split('.');

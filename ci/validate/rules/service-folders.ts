@@ -30,9 +30,9 @@ export const serviceFolderDeploymentRule: Rule = {
 
 export const deploymentImageFolderRule: Rule = {
   id: 'SRV002',
-  title: 'every shopmesh/<name> image of a workload names a services/<name>/ folder with a Dockerfile',
+  title: 'every shopmesh/<name> image of a workload is one the pipeline builds (services/<name>/Dockerfile, or the lab controller)',
   check(model) {
-    const folders = new Set(model.serviceFolders.map((folder) => folder.name));
+    const folders = new Set(model.buildableImages);
     const violations: RuleViolation[] = [];
     for (const pod of model.podTemplates) {
       for (const container of pod.containers) {
@@ -41,8 +41,8 @@ export const deploymentImageFolderRule: Rule = {
         if (service === undefined || folders.has(service)) continue;
         violations.push({
           resource: pod.resource, ruleId: this.id, severity: 'error', path: [...container.path, 'image'],
-          message: `image ${image} names service "${service}", but services/${service}/ has no Dockerfile`,
-          hint: `use the image of an existing service (${[...folders].join(', ') || 'none found'})`,
+          message: `image ${image} is not built by the pipeline: services/${service}/ has no Dockerfile`,
+          hint: `use an image the pipeline builds (${[...folders].join(', ') || 'none found'})`,
         });
       }
     }

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { parseAllManifests } from '../../lib/manifests.ts';
 import { bundleFromCrds, isCrd } from './crd.ts';
 import { bundleFromOpenApi } from './openapi.ts';
+import type { SchemaBundle } from './types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
@@ -33,9 +34,16 @@ function kubernetesModuleDir(version: string): string {
   return Dir;
 }
 
-function writeBundle(name: string, bundle: unknown): void {
+/** One kind or definition per line: compact, and a schema change shows as a one-line diff. */
+function formatBundle(bundle: SchemaBundle): string {
+  const entries = (record: Record<string, unknown>): string =>
+    Object.entries(record).map(([key, value]) => `    ${JSON.stringify(key)}: ${JSON.stringify(value)}`).join(',\n');
+  return `{\n  "source": ${JSON.stringify(bundle.source)},\n  "kinds": {\n${entries(bundle.kinds)}\n  },\n  "definitions": {\n${entries(bundle.definitions)}\n  }\n}\n`;
+}
+
+function writeBundle(name: string, bundle: SchemaBundle): void {
   const file = join(here, 'bundles', name);
-  writeFileSync(file, `${JSON.stringify(bundle)}\n`);
+  writeFileSync(file, formatBundle(bundle));
   console.log(`wrote ${file}`);
 }
 

@@ -10,6 +10,8 @@ const BUNDLE_FILES = ['kubernetes.json', 'istio.json'];
 export interface SchemaRegistry {
   /** Name of the root definition for a kind, or undefined when no schema is known. */
   definitionFor(apiVersion: string, kind: string): string | undefined;
+  /** Every `apiVersion/kind` with a schema. */
+  kindKeys(): IterableIterator<string>;
   /** Whether some kind of this apiVersion is known (then an unknown kind is a mistake, not a CRD). */
   knowsApiVersion(apiVersion: string): boolean;
   definitions: Record<string, JsonSchema>;
@@ -35,6 +37,9 @@ export function registryFromBundles(bundles: SchemaBundle[], fingerprint?: strin
   return {
     definitionFor: (apiVersion, kind) => kinds.get(apiVersion)?.get(kind),
     knowsApiVersion: (apiVersion) => kinds.has(apiVersion),
+    *kindKeys() {
+      for (const [apiVersion, ofVersion] of kinds) for (const kind of ofVersion.keys()) yield `${apiVersion}/${kind}`;
+    },
     definitions,
     sources: bundles.map((bundle) => bundle.source),
     fingerprint: fingerprint ?? createHash('sha256').update(JSON.stringify(definitions)).digest('hex'),

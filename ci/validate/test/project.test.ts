@@ -1,12 +1,13 @@
 // The project's own manifests (k8s/ and kind-cluster-config.yaml, against this repository's
 // services/): they pass, and the rules do look at them (a broken copy fails).
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { discoverServices } from '../../lib/services.ts';
-import { REPO_ROOT, validate } from '../index.ts';
+import { LAB_MANIFEST } from '../../lib/image-sources.ts';
+import { DEFAULT_PATHS, REPO_ROOT, validate } from '../index.ts';
 import { describeFindings } from './helpers.ts';
 
 test('every project manifest passes: no errors, no warnings', async () => {
@@ -15,6 +16,15 @@ test('every project manifest passes: no errors, no warnings', async () => {
   assert.equal(report.findings, [], describeFindings(report.findings));
   assert.ok(report.files >= 3, `k8s/ and the kind config are read (${report.files} files)`);
   assert.ok(report.resources >= (await discoverServices(REPO_ROOT)).length * 3, 'ServiceAccount, Service and Deployment per service at least');
+});
+
+test("with the lab's controller (what the pipeline applies with --with-lab): still no finding", async () => {
+  const lab = join(REPO_ROOT, LAB_MANIFEST);
+  assert.ok(existsSync(lab), `${LAB_MANIFEST} exists`);
+  const report = await validate([...DEFAULT_PATHS.map((path) => join(REPO_ROOT, path)), lab]);
+  assert.equal(report.unreadable, []);
+  assert.equal(report.findings, [], describeFindings(report.findings));
+  assert.ok(report.files >= 4, `${report.files} files`);
 });
 
 /** A copy of k8s/ and the kind config with one edit, and the line the edit is on. */

@@ -1,5 +1,5 @@
 // Bearer-token authentication: RS256 JWTs issued by auth-service, verified against its JWKS.
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { DependencyUnavailableError, HttpError, forbidden, unauthorized } from './errors.ts';
 
@@ -23,11 +23,16 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Register a guard as the route's `onRequest` hook (`{ onRequest: guard.user, schema: ... }`):
+ * it runs before the body is parsed and validated, so a request without a valid token is a 401
+ * (or 403) whatever its body. As a `preHandler` it would run after validation (a 400 first).
+ */
 export interface AuthGuard {
-  /** preHandler: any signed-in user, else 401. */
-  user: preHandlerAsyncHookHandler;
-  /** preHandler: an admin, else 401 (no/bad token) or 403 (a user). */
-  admin: preHandlerAsyncHookHandler;
+  /** onRequest hook: any signed-in user, else 401. */
+  user: onRequestAsyncHookHandler;
+  /** onRequest hook: an admin, else 401 (no/bad token) or 403 (a user). */
+  admin: onRequestAsyncHookHandler;
   /** Verifies a raw token; throws 401/503 HttpErrors. */
   verify(token: string): Promise<AuthUser>;
 }
@@ -77,10 +82,10 @@ export function createAuthGuard(source: { jwksUrl: string } | { keys: JWTVerifyG
     }
   }
 
-  const user: preHandlerAsyncHookHandler = async (request) => {
+  const user: onRequestAsyncHookHandler = async (request) => {
     request.user = await verify(bearerToken(request));
   };
-  const admin: preHandlerAsyncHookHandler = async (request) => {
+  const admin: onRequestAsyncHookHandler = async (request) => {
     request.user = await verify(bearerToken(request));
     if (request.user.role !== 'admin') throw forbidden('admin role required');
   };

@@ -38,6 +38,13 @@ export const urlVar = (schemes: string[], options: { default?: string } = {}) =>
 export const hostListVar = () =>
   Type.String({ pattern: '^[^\\s,:]+:[0-9]+(,[^\\s,:]+:[0-9]+)*$', description: 'host:port[,host:port...]' });
 
+/**
+ * A Kafka topic name defaulting to the contract's (`topicVar(TOPICS.orderEvents)`), overridable
+ * so tests can give a service topics of their own.
+ */
+export const topicVar = (topic: string) =>
+  Type.String({ minLength: 1, default: topic, description: 'a Kafka topic name' });
+
 /** A PEM block of the given label (PRIVATE KEY, CERTIFICATE...). */
 export const pemVar = (label: string) =>
   Type.String({ pattern: `-----BEGIN ${label}-----`, description: `a PEM ${label}` });

@@ -118,16 +118,25 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_BAD_URL: 'bad_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
 };
+
+/**
+ * Answers `error` with its status and the uniform body. The error handler, and Fastify's
+ * `frameworkErrors` for what its router refuses before any route runs (a path parameter over
+ * the length limit: 414, a malformed %-escape: 400).
+ */
+export function replyWithError(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = errorAnswer(error, request);
+  if (status === 503) request.log.warn({ err: error }, 'dependency unavailable');
+  // JSON parse errors carry statusCode 400 and a SyntaxError's text: keep it, it helps the caller.
+  return reply.status(status).send(body);
+}
 
 /** Installs the error and not-found handlers that give every failure the uniform body. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = errorAnswer(error, request);
-    if (status === 503) request.log.warn({ err: error }, 'dependency unavailable');
-    // JSON parse errors carry statusCode 400 and a SyntaxError's text: keep it, it helps the caller.
-    return reply.status(status).send(body);
-  });
+  app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } }),
   );

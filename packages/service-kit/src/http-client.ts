@@ -14,6 +14,8 @@ export interface HttpClient {
   ): Promise<HttpResponse<T>>;
   get<T = unknown>(path: string, headers?: Record<string, string>): Promise<HttpResponse<T>>;
   post<T = unknown>(path: string, body: unknown, headers?: Record<string, string>): Promise<HttpResponse<T>>;
+  /** Readiness of the peer: its `GET /healthz` answers 200, else this throws. */
+  check(): Promise<void>;
 }
 
 /**
@@ -57,5 +59,9 @@ export function createHttpClient(options: { name: string; baseUrl: string; timeo
     request,
     get: (path, headers) => request('GET', path, { headers: headers ?? {} }),
     post: (path, body, headers) => request('POST', path, { body, headers: headers ?? {} }),
+    async check() {
+      const response = await request('GET', '/healthz');
+      if (response.status !== 200) throw new Error(`${options.name} /healthz answered ${response.status}`);
+    },
   };
 }

@@ -3,7 +3,7 @@
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { defineService, buildService, runService } from './service.ts';
 export type { App, ServiceContext, ServiceDefinition, BuiltService, BuildOptions } from './service.ts';
-export { ConfigError, loadConfig, urlVar, hostListVar, pemVar, type BaseConfig } from './config.ts';
+export { ConfigError, loadConfig, urlVar, hostListVar, pemVar, topicVar, type BaseConfig } from './config.ts';
 export {
   HttpError,
   DependencyUnavailableError,

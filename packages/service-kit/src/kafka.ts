@@ -1,7 +1,17 @@
 // Kafka with kafkajs: an event envelope, a producer that reconnects by itself, and an
 // at-least-once consumer (handlers must be idempotent by event id; see db.ts markEventProcessed).
 import { randomUUID } from 'node:crypto';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { Kafka, Partitioners, logLevel, type Admin, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+import type { ServiceContext } from './service.ts';
+
+/** The contract's topics. Consumers read theirs from a variable defaulting to these (`topicVar`). */
+export const TOPICS = {
+  productEvents: 'product-events',
+  orderEvents: 'order-events',
+  reviewEvents: 'review-events',
+} as const;
 
 /** Every event on every topic: `id` is the event's own id, unique, used to drop redeliveries. */
 export interface EventEnvelope {
@@ -12,6 +22,20 @@ export interface EventEnvelope {
 
 export function newEvent<T extends Record<string, unknown>>(type: string, payload: T): EventEnvelope & T {
   return { ...payload, id: randomUUID(), type, occurredAt: new Date().toISOString() };
+}
+
+/**
+ * A consumed event checked against the TypeBox `schema` of what the consumer reads, or the first
+ * problem found (`/items/0/quantity: ...`) for the log. A malformed event should be logged and
+ * skipped: throwing would have it redelivered forever.
+ */
+export function parseEvent<S extends TSchema>(
+  schema: S,
+  event: unknown,
+): { ok: true; value: Static<S> } | { ok: false; problem: string } {
+  if (Value.Check(schema, event)) return { ok: true, value: event };
+  const first = Value.Errors(schema, event).First();
+  return { ok: false, problem: first ? `${first.path || '/'}: ${first.message}` : 'invalid event' };
 }
 
 interface Logger {
@@ -128,7 +152,9 @@ export interface EventConsumer {
 
 /**
  * Consumes `topics` as `groupId`, one message at a time, committing after `handle` returns. A
- * throwing handler makes kafkajs redeliver the message: handlers must be idempotent.
+ * throwing handler makes kafkajs redeliver the message: handlers must be idempotent. Missing
+ * topics are created before subscribing, so a consumer may start before any producer; while the
+ * broker is unreachable it keeps retrying in the background (`check` reports it).
  */
 export async function startEventConsumer(options: {
   kafka: Kafka;
@@ -201,4 +227,32 @@ export async function startEventConsumer(options: {
       await consumer.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** The parts of a service's `setup` context the start-up helpers below use. */
+export type ServiceHooks = Pick<ServiceContext<unknown>, 'log' | 'addReadinessCheck' | 'onClose'>;
+
+/**
+ * A service's event consumer (see `startEventConsumer`), with the readiness check `kafka` and
+ * closed at shutdown.
+ */
+export async function consumeEvents(
+  service: ServiceHooks,
+  options: {
+    brokers: string;
+    clientId: string;
+    groupId: string;
+    topics: string[];
+    handle(event: EventEnvelope & Record<string, unknown>, topic: string): Promise<void>;
+  },
+): Promise<EventConsumer> {
+  const { brokers, clientId, ...consumerOptions } = options;
+  const consumer = await startEventConsumer({
+    kafka: createKafka({ brokers, clientId, log: service.log }),
+    log: service.log,
+    ...consumerOptions,
+  });
+  service.addReadinessCheck('kafka', consumer.check);
+  service.onClose(consumer.close);
+  return consumer;
 }

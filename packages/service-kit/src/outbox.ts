@@ -4,7 +4,7 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import type { EventEnvelope, EventProducer } from './kafka.ts';
+import { createEventProducer, createKafka, type EventEnvelope, type EventProducer, type ServiceHooks } from './kafka.ts';
 
 /** Pending events. Re-export it from a producing service's `src/db/schema.ts`. */
 export const outboxEvents = pgTable(
@@ -118,4 +118,22 @@ export function startOutboxRelay<S extends Record<string, unknown>>(options: {
       await running?.catch(() => undefined);
     },
   };
+}
+
+/**
+ * The publishing side of a service with PostgreSQL: a Kafka producer (readiness check `kafka`;
+ * `topics` created before its first send) and the relay of `db`'s outbox. Call it after
+ * registering the pool's close: at shutdown the relay stops first, then the producer, then the pool.
+ */
+export function startOutbox<S extends Record<string, unknown>>(
+  service: ServiceHooks,
+  options: { db: NodePgDatabase<S>; brokers: string; clientId: string; topics: string[] },
+): OutboxRelay {
+  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, log: service.log });
+  const producer = createEventProducer(kafka, { topics: options.topics });
+  service.addReadinessCheck('kafka', producer.check);
+  service.onClose(producer.close);
+  const relay = startOutboxRelay({ db: options.db, producer, log: service.log });
+  service.onClose(relay.close);
+  return relay;
 }

@@ -11,9 +11,9 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ConfigError, baseConfigSchema, loadConfig, type BaseConfig } from './config.ts';
-import { installErrorHandling } from './errors.ts';
+import { installErrorHandling, replyWithError } from './errors.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
-import { installRequestIdEcho, loggingOptions } from './logging.ts';
+import { REQUEST_ID_HEADER, installRequestIdEcho, loggingOptions } from './logging.ts';
 import { installMetrics } from './metrics.ts';
 import { installValidation } from './validation.ts';
 
@@ -33,7 +33,11 @@ export interface ServiceContext<Config> {
   log: FastifyBaseLogger;
   /** Adds a dependency to `/readyz` (it is down when the function throws or takes over 2 s). */
   addReadinessCheck(name: string, check: ReadinessCheck): void;
-  /** Runs at shutdown, after the server stopped accepting and in-flight requests finished. */
+  /**
+   * Runs `close` at shutdown, after the server stopped accepting and in-flight requests finished.
+   * Hooks run one at a time in reverse order of registration: register a resource's close right
+   * after creating it, and whatever is built on it later (a relay on a pool) is closed before it.
+   */
   onClose(close: () => Promise<unknown>): void;
   /** The registry `/metrics` serves, for the service's own metrics. */
   metrics: Registry;
@@ -79,6 +83,8 @@ export async function buildService<S extends TObject>(
     ...loggingOptions({ name: definition.name, version: config.SERVICE_VERSION, level: config.LOG_LEVEL }),
     bodyLimit: definition.bodyLimit ?? 64 * 1024,
     trustProxy: true,
+    // The router's refusals (bad URL, over-long parameter) skip the hooks: echo the request id here.
+    frameworkErrors: (error, request, reply) => replyWithError(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('user', null);
   installValidation(app);
@@ -97,16 +103,28 @@ export async function buildService<S extends TObject>(
     readiness.drain();
   };
 
+  const closeHooks: (() => Promise<unknown>)[] = [];
+  app.addHook('onClose', () => closeInReverse(closeHooks));
+
   await definition.setup({
     app,
     config,
     log: app.log,
     addReadinessCheck: readiness.add,
-    onClose: (close) => app.addHook('onClose', async () => void (await close())),
+    onClose: (close) => void closeHooks.push(close),
     metrics,
   });
   await app.ready();
   return { app, config, drain };
+}
+
+/** Runs every hook, last registered first; a failing one does not stop the others. */
+async function closeInReverse(hooks: (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const close of [...hooks].reverse()) {
+    await close().catch((error: unknown) => failures.push(error));
+  }
+  if (failures.length > 0) throw failures[0];
 }
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;

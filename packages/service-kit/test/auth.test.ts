@@ -47,9 +47,14 @@ test.before(async () => {
       setup({ app }) {
         const guard = createAuthGuard({ jwksUrl });
         const offline = createAuthGuard({ jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json' });
-        app.get('/mine', { preHandler: guard.user }, async (request) => currentUser(request));
-        app.get('/admin', { preHandler: guard.admin }, async (request) => currentUser(request));
-        app.get('/offline', { preHandler: offline.user }, async () => ({}));
+        app.get('/mine', { onRequest: guard.user }, async (request) => currentUser(request));
+        app.get('/admin', { onRequest: guard.admin }, async (request) => currentUser(request));
+        app.get('/offline', { onRequest: offline.user }, async () => ({}));
+        app.post(
+          '/notes',
+          { onRequest: guard.user, schema: { body: Type.Object({ text: Type.String() }, { additionalProperties: false }) } },
+          async (request) => ({ by: currentUser(request).id, text: request.body.text }),
+        );
       },
     }),
     { env: { LOG_LEVEL: 'silent' } },
@@ -100,6 +105,22 @@ test('roles: a user on an admin route is 403, an admin passes', async () => {
   assert.equal([asUser.status, asUser.body.error.code], [403, 'forbidden']);
   const asAdmin = await call('/admin', await token({ email: 'root@b.c', role: 'admin' }, { sub: 'admin-1' }));
   assert.equal(asAdmin, { status: 200, body: { id: 'admin-1', email: 'root@b.c', role: 'admin' } });
+});
+
+test('as onRequest hooks, guards answer before validation: no token with a bad body is a 401, not a 400', async () => {
+  const post = async (payload: unknown, bearer?: string) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/notes',
+      payload: payload as object,
+      headers: bearer === undefined ? {} : { authorization: `Bearer ${bearer}` },
+    });
+    return { status: response.statusCode, body: response.json() };
+  };
+  assert.is((await post({ text: 42, extra: true })).status, 401);
+  const valid = await token({ email: 'a@b.c', role: 'user' });
+  assert.equal((await post({ text: 42 }, valid)).body.error.code, 'validation_failed');
+  assert.equal(await post({ text: 'hi' }, valid), { status: 200, body: { by: 'user-1', text: 'hi' } });
 });
 
 test('an unreachable key server is a 503, not a 401', async () => {

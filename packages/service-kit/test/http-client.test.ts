@@ -7,6 +7,7 @@ import { DependencyUnavailableError } from '../src/errors.ts';
 import { createHttpClient } from '../src/http-client.ts';
 
 let peer: Server;
+let healthStatus = 200;
 let baseUrl: string;
 
 test.before(async () => {
@@ -16,6 +17,7 @@ test.before(async () => {
       response.end(JSON.stringify(body));
     };
     if (request.url === '/ok') return send(200, { echo: request.headers['x-request-id'] ?? null });
+    if (request.url === '/healthz') return send(healthStatus, { status: 'ok' });
     if (request.url === '/missing') return send(404, { error: { code: 'not_found', message: 'no' } });
     if (request.url === '/broken') return send(500, { error: { code: 'internal', message: 'boom' } });
     if (request.url === '/slow') return void setTimeout(() => send(200, {}), 2_000);
@@ -58,6 +60,18 @@ test('5xx, timeouts and refused connections become a 503 DependencyUnavailableEr
   }
   const closed = createHttpClient({ name: 'gone', baseUrl: 'http://127.0.0.1:1' });
   assert.instance(await failure(closed.get('/ok')), DependencyUnavailableError);
+});
+
+test('check(): the peer is ready when its /healthz answers 200; any other status or no answer throws', async () => {
+  const client = createHttpClient({ name: 'peer', baseUrl });
+  await client.check();
+  healthStatus = 404;
+  try {
+    assert.match(String(await failure(client.check())), 'peer /healthz answered 404');
+  } finally {
+    healthStatus = 200;
+  }
+  assert.instance(await failure(createHttpClient({ name: 'gone', baseUrl: 'http://127.0.0.1:1' }).check()), DependencyUnavailableError);
 });
 
 test.run();

@@ -4,18 +4,10 @@ import * as assert from 'uvu/assert';
 import { server } from '@shopmesh/testkit';
 import { createEventProducer, createKafka, ensureTopics, newEvent, startEventConsumer, type EventEnvelope } from '../src/kafka.ts';
 import { isConnectionError } from '../src/errors.ts';
-import { uniqueSuffix } from '../src/testing.ts';
+import { eventually, uniqueSuffix } from '../src/testing.ts';
 
 const brokers = server('KAFKA_BROKERS');
 const it = brokers ? test : test.skip;
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 it('a published event reaches a consumer; a handler failure redelivers the same event id', async () => {
   const suffix = uniqueSuffix();
@@ -43,7 +35,7 @@ it('a published event reaches a consumer; a handler failure redelivers the same 
     await producer.check();
     const event = newEvent('widget.created', { widget: { id: 'w1' } });
     await producer.publish(topic, event);
-    await until(() => seen.length >= 2, 30_000, 'the event and its redelivery');
+    await eventually(() => assert.ok(seen.length >= 2, 'the event and its redelivery'));
     assert.is(seen[0]!.id, event.id);
     assert.is(seen[1]!.id, event.id, 'the redelivery carries the same event id');
     assert.equal((seen[1] as unknown as { widget: unknown }).widget, { id: 'w1' });
@@ -53,6 +45,23 @@ it('a published event reaches a consumer; a handler failure redelivers the same 
   } finally {
     await consumer.close();
     await producer.close();
+  }
+});
+
+it('a consumer started before any producer creates its topics itself (3 partitions, not the broker default of 1)', async () => {
+  const suffix = uniqueSuffix();
+  const topic = `kit-consumer-first-${suffix}`;
+  const kafka = createKafka({ brokers: brokers!, clientId: `kit-test-${suffix}` });
+  const consumer = await startEventConsumer({ kafka, groupId: `kit-test-${suffix}`, topics: [topic], handle: async () => undefined });
+  const admin = kafka.admin();
+  try {
+    await eventually(() => consumer.check(), { timeoutMs: 30_000 });
+    await admin.connect();
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    assert.is(metadata?.partitions.length, 3);
+  } finally {
+    await admin.disconnect();
+    await consumer.close();
   }
 });
 

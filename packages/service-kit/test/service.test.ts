@@ -38,6 +38,7 @@ const definition = defineService({
       { schema: { querystring: Type.Object({ page: Type.Integer({ minimum: 1, default: 1 }) }) } },
       async (request) => ({ page: request.query.page, type: typeof request.query.page }),
     );
+    app.get('/items/:id', async (request) => request.params);
     app.get('/taken', async () => {
       throw conflict('that name is taken', 'name_taken', 'name');
     });
@@ -130,6 +131,44 @@ test('unknown routes get the uniform 404', async () => {
   const response = await app.inject({ url: '/nope' });
   assert.is(response.statusCode, 404);
   assert.is(response.json().error.code, 'not_found');
+});
+
+test("what the router refuses gets the uniform body too: 414 for an over-long path parameter, 400 for a bad escape", async () => {
+  const tooLong = await app.inject({ url: `/items/${'x'.repeat(101)}`, headers: { 'x-request-id': 'long-1' } });
+  assert.is(tooLong.statusCode, 414);
+  assert.equal(Object.keys(tooLong.json()), ['error']);
+  assert.is(tooLong.json().error.code, 'uri_too_long');
+  assert.match(tooLong.json().error.message, 'exceeding the max param length');
+  assert.is(tooLong.headers['x-request-id'], 'long-1');
+  const badEscape = await app.inject({ url: '/items/%E0%A4%A' });
+  assert.is(badEscape.statusCode, 400);
+  assert.equal(Object.keys(badEscape.json()), ['error']);
+  assert.is(badEscape.json().error.code, 'bad_url');
+});
+
+test('close hooks run one at a time, last registered first, even when one fails', async () => {
+  const closed: string[] = [];
+  const hook = (name: string, fail = false) => async () => {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    closed.push(name);
+    if (fail) throw new Error(`${name} failed`);
+  };
+  const { app: closing } = await buildService(
+    defineService({
+      name: 'closing-service',
+      port: 3998,
+      config: Type.Object({}),
+      setup({ onClose }) {
+        onClose(hook('pool'));
+        onClose(hook('producer', true));
+        onClose(hook('relay'));
+      },
+    }),
+    { env: { LOG_LEVEL: 'silent' } },
+  );
+  const failure = await closing.close().then(() => undefined, (error: Error) => error.message);
+  assert.equal(closed, ['relay', 'producer', 'pool']);
+  assert.is(failure, 'producer failed');
 });
 
 test('request ids: taken from x-request-id when sent, generated otherwise, echoed', async () => {

@@ -103,7 +103,7 @@ export function registerAuthRoutes(app: App, deps: AuthRoutesDeps): void {
   app.get(
     '/me',
     {
-      preHandler: deps.guard.user,
+      onRequest: deps.guard.user,
       schema: {
         response: {
           200: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), role: Type.String() }),

@@ -1,9 +1,9 @@
 // cart-service: each user's cart in Redis, priced against product-service.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
 import { createRedis } from '@shopmesh/service-kit/redis';
+import { createProductCatalog } from '@shopmesh/service-kit/peers';
 import { createCartStore } from './cart-store.ts';
 import { cartConfigSchema } from './config.ts';
-import { createProductCatalog } from './products.ts';
 import { registerCartRoutes } from './routes.ts';
 
 export const cartService = defineService({

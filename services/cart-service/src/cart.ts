@@ -1,6 +1,6 @@
 // The cart as users see it: its lines priced with product-service's current prices.
+import type { ProductCatalog } from '@shopmesh/service-kit/peers';
 import type { CartStore } from './cart-store.ts';
-import type { ProductCatalog } from './products.ts';
 
 export interface PricedCart {
   items: { productId: string; quantity: number; unitPrice: number }[];

@@ -1,8 +1,8 @@
 // GET / (the user's cart), PUT /items/:productId {quantity}, DELETE /.
 import { Type, conflict, currentUser, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
+import type { ProductCatalog } from '@shopmesh/service-kit/peers';
 import { pricedCart } from './cart.ts';
 import type { CartStore } from './cart-store.ts';
-import type { ProductCatalog } from './products.ts';
 
 export interface CartRoutesDeps {
   store: CartStore;

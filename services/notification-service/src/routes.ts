@@ -8,7 +8,7 @@ export function registerNotificationRoutes(app: App, deps: { store: Notification
   app.get(
     '/',
     {
-      preHandler: deps.guard.user,
+      onRequest: deps.guard.user,
       schema: {
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }),
         response: { 200: Type.Object({ items: Type.Array(Notification) }) },

@@ -2,12 +2,11 @@
 // through a Redis cache. Changes are published to `product-events` through an outbox.
 import { ConfigError, buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
 import { createPostgres } from '@shopmesh/service-kit/db';
-import { createEventProducer, createKafka } from '@shopmesh/service-kit/kafka';
-import { startOutboxRelay } from '@shopmesh/service-kit/outbox';
+import { TOPICS } from '@shopmesh/service-kit/kafka';
+import { startOutbox } from '@shopmesh/service-kit/outbox';
 import { createRedis } from '@shopmesh/service-kit/redis';
 import { createProductCache, type ProductCache } from './cache.ts';
 import { productConfigSchema } from './config.ts';
-import { PRODUCTS_TOPIC } from './product.ts';
 import { schema } from './db/schema.ts';
 import { registerProductRoutes } from './routes.ts';
 
@@ -15,7 +14,8 @@ export const productService = defineService({
   name: 'product-service',
   port: 3002,
   config: productConfigSchema,
-  async setup({ app, config, log, addReadinessCheck, onClose }) {
+  async setup(service) {
+    const { app, config, log, addReadinessCheck, onClose } = service;
     const cacheReads = config.SERVICE_VERSION === 'v2';
     if (cacheReads && !config.REDIS_URL) {
       throw new ConfigError(['missing required environment variable REDIS_URL (product-service v2 caches in Redis)']);
@@ -23,10 +23,13 @@ export const productService = defineService({
 
     const postgres = createPostgres(config.DATABASE_URL, schema, { log });
     addReadinessCheck('postgres', postgres.check);
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `product-service-${config.SERVICE_VERSION}`, log });
-    const producer = createEventProducer(kafka, { topics: [PRODUCTS_TOPIC] });
-    addReadinessCheck('kafka', producer.check);
-    const relay = startOutboxRelay({ db: postgres.db, producer, log });
+    onClose(postgres.close);
+    const outbox = startOutbox(service, {
+      db: postgres.db,
+      brokers: config.KAFKA_BROKERS,
+      clientId: `product-service-${config.SERVICE_VERSION}`,
+      topics: [TOPICS.productEvents],
+    });
 
     let cache: ProductCache | undefined;
     if (config.REDIS_URL) {
@@ -35,19 +38,13 @@ export const productService = defineService({
       if (cacheReads) addReadinessCheck('redis', redis.check);
       onClose(redis.close);
     }
-    // Closed in this order: the relay's last batch still needs Kafka and the pool.
-    onClose(async () => {
-      await relay.close();
-      await producer.close();
-      await postgres.close();
-    });
 
     registerProductRoutes(app, {
       db: postgres.db,
       guard: createAuthGuard({ jwksUrl: config.AUTH_JWKS_URL }),
       ...(cacheReads ? { readCache: cache } : {}),
       invalidationCache: cache,
-      onEventQueued: relay.wake,
+      onEventQueued: outbox.wake,
     });
   },
 });

@@ -1,11 +1,10 @@
 // The catalogue in product-db. Every change is committed with its product event (outbox).
 import { and, count, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { newEvent } from '@shopmesh/service-kit/kafka';
+import { TOPICS, newEvent } from '@shopmesh/service-kit/kafka';
 import { enqueueEvent } from '@shopmesh/service-kit/outbox';
 import { products, type schema } from './db/schema.ts';
 import {
-  PRODUCTS_TOPIC,
   toProduct,
   type CataloguePage,
   type CatalogueQuery,
@@ -44,7 +43,7 @@ export function createProduct(db: Db, input: NewProduct): Promise<Product> {
   return db.transaction(async (tx) => {
     const [row] = await tx.insert(products).values(input).returning();
     const product = toProduct(row!);
-    await enqueueEvent(tx, PRODUCTS_TOPIC, newEvent('product.created', { product }), product.id);
+    await enqueueEvent(tx, TOPICS.productEvents, newEvent('product.created', { product }), product.id);
     return product;
   });
 }
@@ -59,7 +58,7 @@ export function updateProduct(db: Db, id: string, changes: ProductChanges): Prom
       .returning();
     if (!row) return undefined;
     const product = toProduct(row);
-    await enqueueEvent(tx, PRODUCTS_TOPIC, newEvent('product.updated', { product }), product.id);
+    await enqueueEvent(tx, TOPICS.productEvents, newEvent('product.updated', { product }), product.id);
     return product;
   });
 }

@@ -2,8 +2,6 @@
 import { Type, type Static } from '@shopmesh/service-kit';
 import type { products } from './db/schema.ts';
 
-export const PRODUCTS_TOPIC = 'product-events';
-
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.String({ maxLength: 2_000 }),

@@ -53,7 +53,7 @@ export function registerProductRoutes(app: App, deps: ProductRoutesDeps): void {
 
   app.post(
     '/',
-    { preHandler: guard.admin, schema: { body: NewProduct, response: { 201: Product } } },
+    { onRequest: guard.admin, schema: { body: NewProduct, response: { 201: Product } } },
     async (request, reply) => {
       const product = await createProduct(db, request.body);
       deps.onEventQueued();
@@ -64,7 +64,7 @@ export function registerProductRoutes(app: App, deps: ProductRoutesDeps): void {
 
   app.patch(
     '/:id',
-    { preHandler: guard.admin, schema: { params: IdParams, body: ProductChanges, response: { 200: Product } } },
+    { onRequest: guard.admin, schema: { params: IdParams, body: ProductChanges, response: { 200: Product } } },
     async (request) => {
       const product = await updateProduct(db, request.params.id, request.body);
       if (!product) throw notFound('no such product');

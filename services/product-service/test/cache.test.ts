@@ -6,9 +6,9 @@ import { Redis } from 'ioredis';
 import { server } from '@shopmesh/testkit';
 import { ConfigError } from '@shopmesh/service-kit';
 import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
-import { startTcpProxy, uniqueSuffix, type TestDatabase } from '@shopmesh/service-kit/testing';
+import { callJson, startTcpProxy, uniqueSuffix, waitUntilReady, type TestDatabase } from '@shopmesh/service-kit/testing';
 import { buildApp } from '../src/app.ts';
-import { call, createProductDatabase, eventually, startProductService, type RunningProductService } from './support.ts';
+import { createProductDatabase, startProductApp, type RunningProductApp } from './harness.ts';
 
 const postgresUrl = server('POSTGRES_URL');
 const kafkaBrokers = server('KAFKA_BROKERS');
@@ -17,8 +17,8 @@ const redisUrl = server('REDIS_URL');
 interface Context {
   auth: RunningAuthService;
   database: TestDatabase;
-  v1: RunningProductService;
-  v2: RunningProductService;
+  v1: RunningProductApp;
+  v2: RunningProductApp;
   admin: string;
   redis: Redis;
 }
@@ -30,8 +30,8 @@ cache.before(async (context) => {
   context.auth = await startAuthService(postgresUrl);
   context.database = await createProductDatabase(postgresUrl);
   const env = { DATABASE_URL: context.database.url, KAFKA_BROKERS: kafkaBrokers, AUTH_JWKS_URL: context.auth.jwksUrl, REDIS_URL: redisUrl };
-  context.v1 = await startProductService(env);
-  context.v2 = await startProductService({ ...env, SERVICE_VERSION: 'v2' });
+  context.v1 = await startProductApp(env);
+  context.v2 = await startProductApp({ ...env, SERVICE_VERSION: 'v2' });
   context.admin = await context.auth.adminToken();
   context.redis = new Redis(redisUrl);
 });
@@ -55,18 +55,18 @@ async function renameInDatabase(databaseUrl: string, id: string, name: string): 
 }
 
 const newProduct = (c: Context, category = 'cached') =>
-  call(c.v1.url, 'POST', '/', {
+  callJson(c.v1.url, 'POST', '/', {
     token: c.admin,
     body: { name: `Lamp ${uniqueSuffix()}`, description: 'd', price: 4200, category, stock: 5 },
   }).then((answer) => answer.body);
 
 it('v2 answers reads from Redis once cached (v1 reads the database)', async (c) => {
   const product = await newProduct(c);
-  assert.equal((await call(c.v2.url, 'GET', `/${product.id}`)).body, product);
+  assert.equal((await callJson(c.v2.url, 'GET', `/${product.id}`)).body, product);
   assert.ok(await c.redis.exists(`product-service:product:${product.id}`), 'the entry is in Redis');
   await renameInDatabase(c.database.url, product.id, 'Renamed behind its back');
-  assert.is((await call(c.v2.url, 'GET', `/${product.id}`)).body.name, product.name, 'v2: from the cache');
-  assert.is((await call(c.v1.url, 'GET', `/${product.id}`)).body.name, 'Renamed behind its back', 'v1: from the database');
+  assert.is((await callJson(c.v2.url, 'GET', `/${product.id}`)).body.name, product.name, 'v2: from the cache');
+  assert.is((await callJson(c.v1.url, 'GET', `/${product.id}`)).body.name, 'Renamed behind its back', 'v1: from the database');
   const ttl = await c.redis.ttl(`product-service:product:${product.id}`);
   assert.ok(ttl > 0 && ttl <= 60, `a TTL of at most PRODUCT_CACHE_TTL_SECONDS, got ${ttl}`);
 });
@@ -74,17 +74,17 @@ it('v2 answers reads from Redis once cached (v1 reads the database)', async (c) 
 it('an update (through v2 or v1) invalidates the entry and the cached catalogue pages', async (c) => {
   const category = `inval-${uniqueSuffix()}`;
   const product = await newProduct(c, category);
-  await call(c.v2.url, 'GET', `/${product.id}`);
-  const page = await call(c.v2.url, 'GET', `/?category=${category}`);
+  await callJson(c.v2.url, 'GET', `/${product.id}`);
+  const page = await callJson(c.v2.url, 'GET', `/?category=${category}`);
   assert.is(page.body.total, 1);
-  const viaV2 = await call(c.v2.url, 'PATCH', `/${product.id}`, { token: c.admin, body: { price: 1 } });
+  const viaV2 = await callJson(c.v2.url, 'PATCH', `/${product.id}`, { token: c.admin, body: { price: 1 } });
   assert.is(viaV2.status, 200);
-  assert.is((await call(c.v2.url, 'GET', `/${product.id}`)).body.price, 1);
-  assert.is((await call(c.v2.url, 'GET', `/?category=${category}`)).body.items[0].price, 1);
-  await call(c.v1.url, 'PATCH', `/${product.id}`, { token: c.admin, body: { price: 2 } });
-  assert.is((await call(c.v2.url, 'GET', `/${product.id}`)).body.price, 2, 'a v1 write invalidates v2');
+  assert.is((await callJson(c.v2.url, 'GET', `/${product.id}`)).body.price, 1);
+  assert.is((await callJson(c.v2.url, 'GET', `/?category=${category}`)).body.items[0].price, 1);
+  await callJson(c.v1.url, 'PATCH', `/${product.id}`, { token: c.admin, body: { price: 2 } });
+  assert.is((await callJson(c.v2.url, 'GET', `/${product.id}`)).body.price, 2, 'a v1 write invalidates v2');
   await newProduct(c, category);
-  assert.is((await call(c.v2.url, 'GET', `/?category=${category}`)).body.total, 2, 'a creation invalidates the pages');
+  assert.is((await callJson(c.v2.url, 'GET', `/?category=${category}`)).body.total, 2, 'a creation invalidates the pages');
 });
 
 it('v2 without REDIS_URL does not start, naming the variable', async (c) => {
@@ -100,9 +100,8 @@ it('v2 without REDIS_URL does not start, naming the variable', async (c) => {
 });
 
 it('Redis unreachable: v2 is not ready but still answers from the database; it recovers', async (c) => {
-  const target = new URL(redisUrl!);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-  const v2 = await startProductService({
+  const proxy = await startTcpProxy(redisUrl!);
+  const v2 = await startProductApp({
     DATABASE_URL: c.database.url,
     KAFKA_BROKERS: kafkaBrokers,
     AUTH_JWKS_URL: c.auth.jwksUrl,
@@ -112,17 +111,17 @@ it('Redis unreachable: v2 is not ready but still answers from the database; it r
   });
   try {
     const product = await newProduct(c);
-    await eventually(async () => ((await call(v2.url, 'GET', '/readyz')).status === 200 ? true : undefined), 10_000, 'ready');
+    await waitUntilReady(v2.app, 10_000);
     await proxy.cut();
-    const notReady = await call(v2.url, 'GET', '/readyz');
+    const notReady = await callJson(v2.url, 'GET', '/readyz');
     assert.is(notReady.status, 503);
     assert.match(notReady.body.error.message, /redis/);
     const started = Date.now();
-    const read = await call(v2.url, 'GET', `/${product.id}`);
+    const read = await callJson(v2.url, 'GET', `/${product.id}`);
     assert.equal([read.status, read.body.id], [200, product.id]);
     assert.ok(Date.now() - started < 1_000, 'no waiting on the unreachable cache');
     await proxy.restore();
-    await eventually(async () => ((await call(v2.url, 'GET', '/readyz')).status === 200 ? true : undefined), 10_000, 'ready again');
+    await waitUntilReady(v2.app, 10_000);
   } finally {
     await v2.app.close();
     await proxy.close();

@@ -4,9 +4,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { server } from '@shopmesh/testkit';
 import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
-import { createKafka, startEventConsumer } from '@shopmesh/service-kit/kafka';
-import { startTcpProxy, uniqueSuffix, type TestDatabase } from '@shopmesh/service-kit/testing';
-import { call, createProductDatabase, eventually, startProductService, type Json } from './support.ts';
+import { TOPICS } from '@shopmesh/service-kit/kafka';
+import { callJson, collectEvents, startTcpProxy, uniqueSuffix, type TestDatabase } from '@shopmesh/service-kit/testing';
+import { createProductDatabase, startProductApp } from './harness.ts';
 
 const postgresUrl = server('POSTGRES_URL');
 const kafkaBrokers = server('KAFKA_BROKERS');
@@ -31,24 +31,23 @@ outage.after(async (context) => {
 });
 
 it('PostgreSQL unreachable: /readyz and reads answer 503; both recover when it is back', async (c) => {
-  const target = new URL(c.database.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-  const products = await startProductService({
+  const proxy = await startTcpProxy(c.database.url);
+  const products = await startProductApp({
     DATABASE_URL: proxy.via(c.database.url),
     KAFKA_BROKERS: kafkaBrokers,
     AUTH_JWKS_URL: c.auth.jwksUrl,
     LOG_LEVEL: 'silent',
   });
   try {
-    assert.is((await call(products.url, 'GET', '/')).status, 200);
+    assert.is((await callJson(products.url, 'GET', '/')).status, 200);
     await proxy.cut();
-    const notReady = await call(products.url, 'GET', '/readyz');
+    const notReady = await callJson(products.url, 'GET', '/readyz');
     assert.equal([notReady.status, notReady.body.checks.postgres.startsWith('down')], [503, true]);
-    const read = await call(products.url, 'GET', '/');
+    const read = await callJson(products.url, 'GET', '/');
     assert.equal([read.status, read.body.error.code], [503, 'dependency_unavailable']);
     await proxy.restore();
-    assert.is((await call(products.url, 'GET', '/readyz')).status, 200);
-    assert.is((await call(products.url, 'GET', '/')).status, 200);
+    assert.is((await callJson(products.url, 'GET', '/readyz')).status, 200);
+    assert.is((await callJson(products.url, 'GET', '/')).status, 200);
   } finally {
     await products.app.close();
     await proxy.close();
@@ -57,12 +56,12 @@ it('PostgreSQL unreachable: /readyz and reads answer 503; both recover when it i
 
 it('Kafka unreachable: not ready, yet a creation succeeds and its event is published once Kafka is reachable', async (c) => {
   const common = { DATABASE_URL: c.database.url, AUTH_JWKS_URL: c.auth.jwksUrl, LOG_LEVEL: 'silent' };
-  const cutOff = await startProductService({ ...common, KAFKA_BROKERS: '127.0.0.1:1' });
+  const cutOff = await startProductApp({ ...common, KAFKA_BROKERS: '127.0.0.1:1' });
   let id: string;
   try {
-    const notReady = await call(cutOff.url, 'GET', '/readyz');
+    const notReady = await callJson(cutOff.url, 'GET', '/readyz');
     assert.equal([notReady.status, notReady.body.checks.kafka.startsWith('down')], [503, true]);
-    const created = await call(cutOff.url, 'POST', '/', {
+    const created = await callJson(cutOff.url, 'POST', '/', {
       token: c.admin,
       body: { name: `Kept ${uniqueSuffix()}`, description: '', price: 5, category: 'outbox', stock: 1 },
     });
@@ -72,21 +71,14 @@ it('Kafka unreachable: not ready, yet a creation succeeds and its event is publi
     await cutOff.app.close();
   }
   // The same database, now with the real broker: the relay publishes what was kept.
-  const events: Json[] = [];
-  const suffix = uniqueSuffix();
-  const consumer = await startEventConsumer({
-    kafka: createKafka({ brokers: kafkaBrokers!, clientId: `outbox-test-${suffix}` }),
-    groupId: `outbox-test-${suffix}`,
-    topics: ['product-events'],
-    handle: async (event) => void events.push(event),
-  });
-  const connected = await startProductService({ ...common, KAFKA_BROKERS: kafkaBrokers });
+  const events = await collectEvents(kafkaBrokers!, TOPICS.productEvents);
+  const connected = await startProductApp({ ...common, KAFKA_BROKERS: kafkaBrokers });
   try {
-    const event = await eventually(async () => events.find((e) => e.product?.id === id), 30_000, 'the kept event');
-    assert.is(event.type, 'product.created');
+    const [event] = await events.waitFor((e) => (e.product as { id?: string } | undefined)?.id === id);
+    assert.is(event!.type, 'product.created');
   } finally {
     await connected.app.close();
-    await consumer.close();
+    await events.close();
   }
 });
 

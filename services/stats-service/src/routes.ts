@@ -12,7 +12,7 @@ const ProductSummary = Type.Object({
 });
 
 export function registerStatsRoutes(app: App, deps: { db: StatsDb; guard: AuthGuard }): void {
-  app.get('/sales', { preHandler: deps.guard.admin, schema: { response: { 200: Sales } } }, () => readSales(deps.db));
+  app.get('/sales', { onRequest: deps.guard.admin, schema: { response: { 200: Sales } } }, () => readSales(deps.db));
 
   app.get(
     '/products/:id',

@@ -1,9 +1,13 @@
-// Product look-ups at product-service: the source of truth for prices and stock.
-import { DependencyUnavailableError, createHttpClient } from '@shopmesh/service-kit';
+// Clients of the services other services call: product-service's catalogue, the source of truth
+// for prices and stock (cart-, order- and review-service look products up there).
+import { DependencyUnavailableError } from './errors.ts';
+import { createHttpClient } from './http-client.ts';
 
+/** A product as product-service answers it (the fields its callers use). */
 export interface Product {
   id: string;
   name: string;
+  /** Integer cents. */
   price: number;
   stock: number;
 }
@@ -22,6 +26,10 @@ const isProduct = (body: unknown): body is Product => {
   );
 };
 
+/**
+ * product-service at `baseUrl` (PRODUCT_SERVICE_URL). An unknown id is undefined; an
+ * unreachable or misbehaving product-service is a DependencyUnavailableError (503).
+ */
 export function createProductCatalog(baseUrl: string): ProductCatalog {
   const client = createHttpClient({ name: 'product-service', baseUrl });
   return {
@@ -37,9 +45,6 @@ export function createProductCatalog(baseUrl: string): ProductCatalog {
       }
       return response.body;
     },
-    async check() {
-      const response = await client.get('/healthz');
-      if (response.status !== 200) throw new Error(`product-service /healthz answered ${response.status}`);
-    },
+    check: client.check,
   };
 }
