@@ -37,17 +37,22 @@ export function testKube(): { kube: Kube; kubeconfig: string } | undefined {
 export const uniqueName = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 /**
- * A copy of the repository's manifests (k8s/, and lab/k8s when present) under a temporary root,
- * with the namespace lirmm-services renamed, so that tests sharing one API server never collide.
- * Everything else is the project's real YAML.
+ * The project's YAML made safe to apply beside other copies on one API server: the namespace
+ * lirmm-services renamed, and fixed node ports (cluster-wide, so two copies would collide) left for
+ * the API server to allocate. Everything else is the project's real YAML.
  */
+export function isolateManifest(text: string, namespace: string): string {
+  return text.replaceAll('lirmm-services', namespace).replace(/^\s*nodePort: \d+\s*\n/gm, '');
+}
+
+/** A copy of the repository's manifests (k8s/ and the kind config) under a temporary root, isolated. */
 export function manifestsInNamespace(namespace: string): string {
   const files: Record<string, string> = {};
   const copy = (dir: string): void => {
     for (const entry of readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) copy(path);
-      else if (/\.ya?ml$/.test(entry.name)) files[path] = readFileSync(join(REPO_ROOT, path), 'utf8').replaceAll('lirmm-services', namespace);
+      else if (/\.ya?ml$/.test(entry.name)) files[path] = isolateManifest(readFileSync(join(REPO_ROOT, path), 'utf8'), namespace);
     }
   };
   copy('k8s');

@@ -14,13 +14,13 @@ import { server } from '../../packages/testkit/src/index.ts';
 import { isStatus, type Kube } from '../lib/kube.ts';
 import { registryHasImage } from '../lib/registry.ts';
 import { ISTIO_VERSION } from '../lib/versions.ts';
-import { makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
+import { isolateManifest, makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
 import { startRegistry, type RegistryServer } from './registry-server.ts';
 
 const pipeline = suite('pipeline end to end');
 const SKIPPED = new Set(['node_modules', '.git', 'dist', 'results', 'testenv', '.testenv', 'ci', 'scripts']);
 
-/** A copy of the repository (sources, packages, manifests) with lirmm-services renamed. */
+/** A copy of the repository (sources, packages, manifests), its manifests isolated (fixtures.ts). */
 function repositoryCopy(namespace: string): string {
   const root = makeTree({}, 'shopmesh-repo-');
   cpSync(REPO_ROOT, root, {
@@ -31,7 +31,7 @@ function repositoryCopy(namespace: string): string {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) renameIn(path);
-      else if (/\.ya?ml$/.test(entry.name)) writeFileSync(path, readFileSync(path, 'utf8').replaceAll('lirmm-services', namespace));
+      else if (/\.ya?ml$/.test(entry.name)) writeFileSync(path, isolateManifest(readFileSync(path, 'utf8'), namespace));
     }
   };
   renameIn(join(root, 'k8s'));

@@ -87,12 +87,12 @@ const running = (): Shop => {
   return shop;
 };
 
-async function newCustomer(name: string): Promise<Customer> {
+async function newCustomer(name: string): Promise<Customer & Tokens> {
   const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@shop.test`;
   const password = `${name}-secret-password`;
   const { id } = expectStatus(await api<{ id: string }>('POST', '/auth/register', { body: { email, password, name } }), 201, 'register');
   const tokens = expectStatus(await api<Tokens>('POST', '/auth/login', { body: { email, password } }), 200, 'login');
-  return { email, password, id, token: tokens.accessToken };
+  return { email, password, id, token: tokens.accessToken, ...tokens };
 }
 
 async function paymentCharges(workload: string, status: 'succeeded' | 'failed'): Promise<number> {
@@ -126,8 +126,24 @@ step('every workload starts from its manifest environment, schemas applied, and 
   assert.is(shop.processes.size, 11, 'nine services, product-service twice, the declining payment-service');
 });
 
-step('a customer registers (once) and logs in; the admin account exists and is an admin', async () => {
-  alice = await newCustomer('Alice');
+step('the gateway routes by prefix to both product-service versions, and does not expose payment-service', async () => {
+  const servedBy = new Set<string | null>();
+  for (let i = 0; i < 20; i++) {
+    const response = await api('GET', '/products/?limit=1');
+    expectStatus(response, 200, 'catalogue');
+    servedBy.add(response.headers.get('x-shopmesh-upstream'));
+  }
+  assert.equal([...servedBy].sort(), ['product-service-v1', 'product-service-v2'], 'main-routing-vs splits /products/ between v1 and v2');
+  assert.is((await api('POST', '/charges', { body: { orderId: 'x', amount: 1 } })).status, 404, 'payment-service has no public route');
+  assert.is((await api('GET', '/orders/')).status, 401, '/orders/ reaches order-service, which wants a token');
+});
+
+step('a customer registers (once), logs in and refreshes the token; the admin account exists and is an admin', async () => {
+  const customer = await newCustomer('Alice');
+  alice = customer;
+  const refreshed = expectStatus(await api<Tokens>('POST', '/auth/refresh', { body: { refreshToken: customer.refreshToken } }), 200, 'refresh');
+  const viaRefreshed = await api<{ id: string }>('GET', '/auth/me', { token: refreshed.accessToken });
+  assert.is(expectStatus(viaRefreshed, 200, 'me with the refreshed token').id, alice.id);
   const again = await api('POST', '/auth/register', { body: { email: alice.email, password: alice.password, name: 'Alice' } });
   assert.is(again.status, 409, 'the same e-mail twice');
   const me = expectStatus(await api<{ id: string; role: string }>('GET', '/auth/me', { token: alice.token }), 200, 'me');

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';
 import { server } from '@shopmesh/testkit';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@shopmesh/service-kit';
+import { callJson } from '@shopmesh/service-kit/testing';
 import { newPrivateKeyPem, startAuthService, type RunningAuthService } from './harness.ts';
 
 const postgresUrl = server('POSTGRES_URL');
@@ -25,28 +26,6 @@ auth.after(async (context) => {
   await context.auth?.close();
 });
 
-// Answers are loosely typed JSON: each test asserts the shape it expects.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; token?: string; raw?: string } = {},
-): Promise<{ status: number; body: Json }> {
-  const headers: Record<string, string> = {};
-  if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {} };
-}
-
 async function databaseRows<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[]): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -59,11 +38,11 @@ async function databaseRows<T extends pg.QueryResultRow>(url: string, text: stri
 
 it('register → 201 {id, email, name}; the same e-mail in another case → 409 on field email', async ({ auth }) => {
   const email = `Mixed.Case-${Date.now()}@Shop.Test`;
-  const created = await call(auth.url, 'POST', '/register', { body: { email, password: 'long enough 1', name: 'Ada' } });
+  const created = await callJson(auth.url, 'POST', '/register', { body: { email, password: 'long enough 1', name: 'Ada' } });
   assert.is(created.status, 201);
   assert.equal(Object.keys(created.body).sort(), ['email', 'id', 'name']);
   assert.is(created.body.email, email.toLowerCase());
-  const again = await call(auth.url, 'POST', '/register', {
+  const again = await callJson(auth.url, 'POST', '/register', {
     body: { email: email.toUpperCase(), password: 'other password', name: 'Eve' },
   });
   assert.is(again.status, 409);
@@ -73,20 +52,20 @@ it('register → 201 {id, email, name}; the same e-mail in another case → 409 
 
 it('login → tokens; /me answers who the token belongs to; wrong password or e-mail → 401', async ({ auth }) => {
   const user = await auth.newUser();
-  const me = await call(auth.url, 'GET', '/me', { token: user.accessToken });
-  assert.equal(me, { status: 200, body: { id: user.id, email: user.email, name: 'Test User', role: 'user' } });
-  const wrongPassword = await call(auth.url, 'POST', '/login', { body: { email: user.email, password: 'not the one' } });
-  const unknown = await call(auth.url, 'POST', '/login', { body: { email: 'nobody@shop.test', password: 'whatever' } });
+  const me = await callJson(auth.url, 'GET', '/me', { token: user.accessToken });
+  assert.equal([me.status, me.body], [200, { id: user.id, email: user.email, name: 'Test User', role: 'user' }]);
+  const wrongPassword = await callJson(auth.url, 'POST', '/login', { body: { email: user.email, password: 'not the one' } });
+  const unknown = await callJson(auth.url, 'POST', '/login', { body: { email: 'nobody@shop.test', password: 'whatever' } });
   for (const answer of [wrongPassword, unknown]) {
     assert.is(answer.status, 401);
     assert.equal(answer.body.error.code, 'invalid_credentials');
   }
-  const login = await call(auth.url, 'POST', '/login', { body: { email: user.email, password: user.password } });
+  const login = await callJson(auth.url, 'POST', '/login', { body: { email: user.email, password: user.password } });
   assert.is(login.body.expiresIn, 900);
 });
 
 it('the admin from ADMIN_EMAIL/ADMIN_PASSWORD exists with role admin', async ({ auth }) => {
-  const me = await call(auth.url, 'GET', '/me', { token: await auth.adminToken() });
+  const me = await callJson(auth.url, 'GET', '/me', { token: await auth.adminToken() });
   assert.is(me.status, 200);
   assert.is(me.body.role, 'admin');
   assert.is(me.body.email, auth.admin.email);
@@ -94,15 +73,15 @@ it('the admin from ADMIN_EMAIL/ADMIN_PASSWORD exists with role admin', async ({ 
 
 it('refresh rotates: the new pair works, the used refresh token is refused', async ({ auth }) => {
   const user = await auth.newUser();
-  const refreshed = await call(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
+  const refreshed = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
   assert.is(refreshed.status, 200);
   assert.is.not(refreshed.body.refreshToken, user.refreshToken);
-  assert.is((await call(auth.url, 'GET', '/me', { token: refreshed.body.accessToken })).body.id, user.id);
-  const reused = await call(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
+  assert.is((await callJson(auth.url, 'GET', '/me', { token: refreshed.body.accessToken })).body.id, user.id);
+  const reused = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
   assert.equal([reused.status, reused.body.error.code], [401, 'invalid_refresh_token']);
-  const forged = await call(auth.url, 'POST', '/refresh', { body: { refreshToken: 'made-up' } });
+  const forged = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: 'made-up' } });
   assert.is(forged.status, 401);
-  assert.is((await call(auth.url, 'POST', '/refresh', { body: { refreshToken: refreshed.body.refreshToken } })).status, 200);
+  assert.is((await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: refreshed.body.refreshToken } })).status, 200);
 });
 
 it('stored secrets: argon2id password hashes, refresh tokens only as digests', async ({ auth }) => {
@@ -117,7 +96,7 @@ it('stored secrets: argon2id password hashes, refresh tokens only as digests', a
 });
 
 it('JWKS: the public key verifies the access tokens, and holds no private part', async ({ auth }) => {
-  const jwks = await call(auth.url, 'GET', '/.well-known/jwks.json');
+  const jwks = await callJson(auth.url, 'GET', '/.well-known/jwks.json');
   assert.is(jwks.status, 200);
   const [key] = jwks.body.keys;
   assert.equal([key.kty, key.alg, key.use, typeof key.kid], ['RSA', 'RS256', 'sig', 'string']);
@@ -140,14 +119,14 @@ it('bad tokens on /me: none, expired, signed by another key, tampered → 401', 
       .setAudience(TOKEN_AUDIENCE)
       .setExpirationTime(expiresIn)
       .sign(key);
-  const none = await call(auth.url, 'GET', '/me');
-  const expired = await call(auth.url, 'GET', '/me', { token: await signed(createPrivateKey(privateKeyPem), '-10s') });
-  const foreign = await call(auth.url, 'GET', '/me', {
+  const none = await callJson(auth.url, 'GET', '/me');
+  const expired = await callJson(auth.url, 'GET', '/me', { token: await signed(createPrivateKey(privateKeyPem), '-10s') });
+  const foreign = await callJson(auth.url, 'GET', '/me', {
     token: await signed(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, '5m'),
   });
   const [header, , signature] = user.accessToken.split('.');
   const elevated = Buffer.from(JSON.stringify({ sub: user.id, email: user.email, role: 'admin' })).toString('base64url');
-  const tampered = await call(auth.url, 'GET', '/me', { token: `${header}.${elevated}.${signature}` });
+  const tampered = await callJson(auth.url, 'GET', '/me', { token: `${header}.${elevated}.${signature}` });
   assert.equal([none.status, none.body.error.code], [401, 'unauthorized']);
   assert.equal([expired.status, expired.body.error.code], [401, 'token_expired']);
   assert.equal([foreign.status, foreign.body.error.code], [401, 'invalid_token']);
@@ -169,16 +148,16 @@ const invalidBodies: Array<[string, string, unknown, string]> = [
 ];
 for (const [name, path, body, field] of invalidBodies) {
   it(`400 naming the field — ${name}`, async ({ auth }) => {
-    const answer = await call(auth.url, 'POST', path, { body });
+    const answer = await callJson(auth.url, 'POST', path, { body });
     assert.is(answer.status, 400);
     assert.equal([answer.body.error.code, answer.body.error.field], ['validation_failed', field]);
   });
 }
 
 it('an oversized body is a 413 and a malformed one a 400, never a 500', async ({ auth }) => {
-  const huge = await call(auth.url, 'POST', '/register', { body: { email: 'a@b.co', password: 'x'.repeat(70_000), name: 'A' } });
+  const huge = await callJson(auth.url, 'POST', '/register', { body: { email: 'a@b.co', password: 'x'.repeat(70_000), name: 'A' } });
   assert.equal([huge.status, huge.body.error.code], [413, 'payload_too_large']);
-  const broken = await call(auth.url, 'POST', '/login', { raw: '{"email": "a@b.co",' });
+  const broken = await callJson(auth.url, 'POST', '/login', { raw: '{"email": "a@b.co",' });
   assert.equal([broken.status, broken.body.error.code], [400, 'invalid_json']);
 });
 

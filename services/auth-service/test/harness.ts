@@ -2,7 +2,7 @@
 // fresh RSA key, listening on a free port. Import as `@shopmesh/auth-service/testing`.
 import { generateKeyPairSync } from 'node:crypto';
 import { applyMigrations } from '@shopmesh/service-kit/db';
-import { createTestDatabase, listenOnFreePort, uniqueSuffix } from '@shopmesh/service-kit/testing';
+import { callJson, createTestDatabase, listenOnFreePort, uniqueSuffix } from '@shopmesh/service-kit/testing';
 import { buildApp } from '../src/app.ts';
 
 export interface RunningAuthService {
@@ -41,13 +41,9 @@ export async function startAuthService(postgresServerUrl: string, env: NodeJS.Pr
   const url = await listenOnFreePort(app);
 
   const post = async (path: string, body: unknown): Promise<Record<string, string>> => {
-    const response = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`auth-service ${path} answered ${response.status}: ${await response.text()}`);
-    return (await response.json()) as Record<string, string>;
+    const answer = await callJson(url, 'POST', path, { body });
+    if (answer.status >= 300) throw new Error(`auth-service ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer.body as Record<string, string>;
   };
 
   return {

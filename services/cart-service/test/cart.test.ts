@@ -2,11 +2,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { server } from '@shopmesh/testkit';
-import { startTcpProxy, type TcpProxy } from '@shopmesh/service-kit/testing';
+import { callJson, eventually, startTcpProxy, type TcpProxy } from '@shopmesh/service-kit/testing';
 import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
+import { startProductService, type RunningProductService } from '@shopmesh/product-service/testing';
 import { startCartService, type RunningCartService } from './harness.ts';
-import { call } from './http.ts';
-import { startProductService, type RunningProductService } from './product-fixture.ts';
 
 const postgresUrl = server('POSTGRES_URL');
 const redisUrl = server('REDIS_URL');
@@ -16,6 +15,7 @@ const serversUp = Boolean(postgresUrl && redisUrl && kafkaBrokers);
 interface Context {
   auth: RunningAuthService;
   products: RunningProductService;
+  adminToken: string;
   cart: RunningCartService;
 }
 const cart = suite<Context>('cart-service', {} as Context);
@@ -24,13 +24,8 @@ const it = serversUp ? cart : cart.skip;
 cart.before(async (context) => {
   if (!serversUp) return;
   context.auth = await startAuthService(postgresUrl!);
-  const adminToken = await context.auth.adminToken();
-  context.products = await startProductService({
-    postgresUrl: postgresUrl!,
-    kafkaBrokers: kafkaBrokers!,
-    jwksUrl: context.auth.jwksUrl,
-    adminToken: async () => adminToken,
-  });
+  context.adminToken = await context.auth.adminToken();
+  context.products = await startProductService(postgresUrl!, { jwksUrl: context.auth.jwksUrl, kafkaBrokers: kafkaBrokers! });
   context.cart = await startCartService({
     REDIS_URL: redisUrl!,
     AUTH_JWKS_URL: context.auth.jwksUrl,
@@ -45,18 +40,19 @@ cart.after(async (context) => {
 
 it('a new user has an empty cart', async ({ auth, cart }) => {
   const user = await auth.newUser();
-  assert.equal(await call(cart.url, 'GET', '/', { token: user.accessToken }), { status: 200, body: { items: [], total: 0 } });
+  const shown = await callJson(cart.url, 'GET', '/', { token: user.accessToken });
+  assert.equal([shown.status, shown.body], [200, { items: [], total: 0 }]);
 });
 
-it('add, update and remove lines; prices come from product-service; total in cents', async ({ auth, products, cart }) => {
+it('add, update and remove lines; prices come from product-service; total in cents', async ({ auth, products, adminToken, cart }) => {
   const user = await auth.newUser();
-  const pen = await products.create({ price: 250, stock: 10 });
-  const book = await products.create({ price: 1_999, stock: 3 });
+  const pen = await products.createProduct(adminToken, { price: 250, stock: 10 });
+  const book = await products.createProduct(adminToken, { price: 1_999, stock: 3 });
   const put = (productId: string, quantity: number) =>
-    call(cart.url, 'PUT', `/items/${productId}`, { token: user.accessToken, body: { quantity } });
+    callJson(cart.url, 'PUT', `/items/${productId}`, { token: user.accessToken, body: { quantity } });
 
   const added = await put(pen.id, 2);
-  assert.equal(added, { status: 200, body: { items: [{ productId: pen.id, quantity: 2, unitPrice: 250 }], total: 500 } });
+  assert.equal([added.status, added.body], [200, { items: [{ productId: pen.id, quantity: 2, unitPrice: 250 }], total: 500 }]);
 
   await put(book.id, 1);
   const updated = await put(pen.id, 4);
@@ -73,57 +69,57 @@ it('add, update and remove lines; prices come from product-service; total in cen
 
   const removed = await put(pen.id, 0);
   assert.equal(removed.body, { items: [{ productId: book.id, quantity: 1, unitPrice: 1_999 }], total: 1_999 });
-  assert.equal((await call(cart.url, 'GET', '/', { token: user.accessToken })).body, removed.body);
+  assert.equal((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body, removed.body);
 });
 
-it('the cart shows the current price: a price change at product-service shows at once', async ({ auth, products, cart }) => {
+it('the cart shows the current price: a price change at product-service shows at once', async ({ auth, products, adminToken, cart }) => {
   const user = await auth.newUser();
-  const mug = await products.create({ price: 800, stock: 5 });
-  await call(cart.url, 'PUT', `/items/${mug.id}`, { token: user.accessToken, body: { quantity: 3 } });
-  await products.update(mug.id, { price: 650 });
-  const shown = await call(cart.url, 'GET', '/', { token: user.accessToken });
+  const mug = await products.createProduct(adminToken, { price: 800, stock: 5 });
+  await callJson(cart.url, 'PUT', `/items/${mug.id}`, { token: user.accessToken, body: { quantity: 3 } });
+  await products.updateProduct(adminToken, mug.id, { price: 650 });
+  const shown = await callJson(cart.url, 'GET', '/', { token: user.accessToken });
   assert.equal(shown.body, { items: [{ productId: mug.id, quantity: 3, unitPrice: 650 }], total: 1_950 });
 });
 
-it('each user has their own cart', async ({ auth, products, cart }) => {
+it('each user has their own cart', async ({ auth, products, adminToken, cart }) => {
   const [alice, bob] = await Promise.all([auth.newUser(), auth.newUser()]);
-  const lamp = await products.create();
-  await call(cart.url, 'PUT', `/items/${lamp.id}`, { token: alice.accessToken, body: { quantity: 1 } });
-  assert.equal((await call(cart.url, 'GET', '/', { token: bob.accessToken })).body, { items: [], total: 0 });
-  assert.is((await call(cart.url, 'GET', '/', { token: alice.accessToken })).body.items.length, 1);
+  const lamp = await products.createProduct(adminToken);
+  await callJson(cart.url, 'PUT', `/items/${lamp.id}`, { token: alice.accessToken, body: { quantity: 1 } });
+  assert.equal((await callJson(cart.url, 'GET', '/', { token: bob.accessToken })).body, { items: [], total: 0 });
+  assert.is((await callJson(cart.url, 'GET', '/', { token: alice.accessToken })).body.items.length, 1);
 });
 
 it('unknown product → 404, whether or not the id looks like one; the cart is unchanged', async ({ auth, cart }) => {
   const user = await auth.newUser();
   for (const productId of ['00000000-0000-4000-8000-000000000000', 'no-such-product']) {
-    const answer = await call(cart.url, 'PUT', `/items/${productId}`, { token: user.accessToken, body: { quantity: 1 } });
+    const answer = await callJson(cart.url, 'PUT', `/items/${productId}`, { token: user.accessToken, body: { quantity: 1 } });
     assert.is(answer.status, 404, productId);
     assert.is(answer.body.error.code, 'not_found');
   }
-  assert.equal((await call(cart.url, 'GET', '/', { token: user.accessToken })).body, { items: [], total: 0 });
+  assert.equal((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body, { items: [], total: 0 });
 });
 
-it('more than the stock → 409 insufficient_stock on field quantity; the line keeps its quantity', async ({ auth, products, cart }) => {
+it('more than the stock → 409 insufficient_stock on field quantity; the line keeps its quantity', async ({ auth, products, adminToken, cart }) => {
   const user = await auth.newUser();
-  const rare = await products.create({ stock: 2 });
-  await call(cart.url, 'PUT', `/items/${rare.id}`, { token: user.accessToken, body: { quantity: 2 } });
-  const over = await call(cart.url, 'PUT', `/items/${rare.id}`, { token: user.accessToken, body: { quantity: 3 } });
+  const rare = await products.createProduct(adminToken, { stock: 2 });
+  await callJson(cart.url, 'PUT', `/items/${rare.id}`, { token: user.accessToken, body: { quantity: 2 } });
+  const over = await callJson(cart.url, 'PUT', `/items/${rare.id}`, { token: user.accessToken, body: { quantity: 3 } });
   assert.is(over.status, 409);
   assert.is(over.body.error.code, 'insufficient_stock');
   assert.is(over.body.error.field, 'quantity');
   assert.match(over.body.error.message, /only 2/);
-  assert.is((await call(cart.url, 'GET', '/', { token: user.accessToken })).body.items[0].quantity, 2);
+  assert.is((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body.items[0].quantity, 2);
 });
 
 it('a product that left the catalogue can still be removed (quantity 0 needs no look-up)', async ({ auth, cart }) => {
   const user = await auth.newUser();
-  const removed = await call(cart.url, 'PUT', '/items/no-such-product', { token: user.accessToken, body: { quantity: 0 } });
-  assert.equal(removed, { status: 200, body: { items: [], total: 0 } });
+  const removed = await callJson(cart.url, 'PUT', '/items/no-such-product', { token: user.accessToken, body: { quantity: 0 } });
+  assert.equal([removed.status, removed.body], [200, { items: [], total: 0 }]);
 });
 
-it('bad input → 400 naming the field; an oversized body → 413; nothing is stored', async ({ auth, products, cart }) => {
+it('bad input → 400 naming the field; an oversized body → 413; nothing is stored', async ({ auth, products, adminToken, cart }) => {
   const user = await auth.newUser();
-  const product = await products.create();
+  const product = await products.createProduct(adminToken);
   const cases: [unknown, string][] = [
     [{ quantity: '2' }, 'quantity'],
     [{ quantity: 1.5 }, 'quantity'],
@@ -133,22 +129,22 @@ it('bad input → 400 naming the field; an oversized body → 413; nothing is st
     [{ quantity: 1, colour: 'red' }, 'colour'],
   ];
   for (const [body, field] of cases) {
-    const answer = await call(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body });
+    const answer = await callJson(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body });
     assert.is(answer.status, 400, JSON.stringify(body));
     assert.is(answer.body.error.code, 'validation_failed');
     assert.is(answer.body.error.field, field, JSON.stringify(body));
   }
-  const badId = await call(cart.url, 'PUT', '/items/not%20an%20id', { token: user.accessToken, body: { quantity: 1 } });
+  const badId = await callJson(cart.url, 'PUT', '/items/not%20an%20id', { token: user.accessToken, body: { quantity: 1 } });
   assert.is(badId.status, 400);
   assert.is(badId.body.error.field, 'productId');
-  const notJson = await call(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, raw: '{"quantity":' });
+  const notJson = await callJson(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, raw: '{"quantity":' });
   assert.is(notJson.status, 400);
-  const huge = await call(cart.url, 'PUT', `/items/${product.id}`, {
+  const huge = await callJson(cart.url, 'PUT', `/items/${product.id}`, {
     token: user.accessToken,
     body: { quantity: 1, padding: 'x'.repeat(70_000) },
   });
   assert.is(huge.status, 413);
-  assert.equal((await call(cart.url, 'GET', '/', { token: user.accessToken })).body, { items: [], total: 0 });
+  assert.equal((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body, { items: [], total: 0 });
 });
 
 it('no token or a forged one → 401 on every route, before any validation', async ({ cart }) => {
@@ -159,29 +155,27 @@ it('no token or a forged one → 401 on every route, before any validation', asy
       ['PUT', '/items/anything', { quantity: 'not even valid' }],
       ['DELETE', '/', undefined],
     ] as const) {
-      const answer = await call(cart.url, method, path, { ...(token ? { token } : {}), body });
+      const answer = await callJson(cart.url, method, path, { ...(token ? { token } : {}), body });
       assert.is(answer.status, 401, `${method} ${path} ${token ? 'forged' : 'no token'}`);
     }
   }
 });
 
-it('DELETE / → 204 and the cart is empty', async ({ auth, products, cart }) => {
+it('DELETE / → 204 and the cart is empty', async ({ auth, products, adminToken, cart }) => {
   const user = await auth.newUser();
-  const product = await products.create();
-  await call(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body: { quantity: 1 } });
-  const cleared = await call(cart.url, 'DELETE', '/', { token: user.accessToken });
+  const product = await products.createProduct(adminToken);
+  await callJson(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body: { quantity: 1 } });
+  const cleared = await callJson(cart.url, 'DELETE', '/', { token: user.accessToken });
   assert.is(cleared.status, 204);
-  assert.equal((await call(cart.url, 'GET', '/', { token: user.accessToken })).body, { items: [], total: 0 });
+  assert.equal((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body, { items: [], total: 0 });
 });
 
 async function withProxiedCart<T>(
   context: Context,
   run: (cart: RunningCartService, proxies: { redis: TcpProxy; products: TcpProxy }) => Promise<T>,
 ): Promise<T> {
-  const redisTarget = new URL(redisUrl!);
-  const productTarget = new URL(context.products.url);
-  const redis = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port) });
-  const products = await startTcpProxy({ host: productTarget.hostname, port: Number(productTarget.port) });
+  const redis = await startTcpProxy(redisUrl!);
+  const products = await startTcpProxy(context.products.url);
   const cart = await startCartService({
     REDIS_URL: redis.via(redisUrl!),
     AUTH_JWKS_URL: context.auth.jwksUrl,
@@ -199,40 +193,32 @@ async function withProxiedCart<T>(
 it('Redis down → /readyz 503 naming redis and requests 503; back up → both recover', async (context) => {
   const user = await context.auth.newUser();
   await withProxiedCart(context, async (cart, { redis }) => {
-    assert.is((await call(cart.url, 'GET', '/readyz')).status, 200);
+    assert.is((await callJson(cart.url, 'GET', '/readyz')).status, 200);
     await redis.cut();
-    const notReady = await call(cart.url, 'GET', '/readyz');
+    const notReady = await callJson(cart.url, 'GET', '/readyz');
     assert.is(notReady.status, 503);
     assert.match(notReady.body.error.message, /redis/);
-    const during = await call(cart.url, 'GET', '/', { token: user.accessToken });
+    const during = await callJson(cart.url, 'GET', '/', { token: user.accessToken });
     assert.is(during.status, 503);
     assert.is(during.body.error.code, 'dependency_unavailable');
     await redis.restore();
-    await waitUntil(async () => (await call(cart.url, 'GET', '/readyz')).status === 200);
-    assert.is((await call(cart.url, 'GET', '/', { token: user.accessToken })).status, 200);
+    await eventually(async () => assert.is((await callJson(cart.url, 'GET', '/readyz')).status, 200), { timeoutMs: 10_000 });
+    assert.is((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).status, 200);
   });
 });
 
 it('product-service down → /readyz 503 and adding a product 503 (never a 500); back up → recovers', async (context) => {
   const user = await context.auth.newUser();
-  const product = await context.products.create();
+  const product = await context.products.createProduct(context.adminToken);
   await withProxiedCart(context, async (cart, { products }) => {
     await products.cut();
-    assert.is((await call(cart.url, 'GET', '/readyz')).status, 503);
-    const during = await call(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body: { quantity: 1 } });
+    assert.is((await callJson(cart.url, 'GET', '/readyz')).status, 503);
+    const during = await callJson(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body: { quantity: 1 } });
     assert.is(during.status, 503);
     await products.restore();
-    const after = await call(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body: { quantity: 1 } });
+    const after = await callJson(cart.url, 'PUT', `/items/${product.id}`, { token: user.accessToken, body: { quantity: 1 } });
     assert.is(after.status, 200);
   });
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 cart.run();

@@ -3,12 +3,6 @@
 import { listenOnFreePort } from '@shopmesh/service-kit/testing';
 import { buildApp } from '../src/app.ts';
 
-// Shared with order- and review-service's tests until product-service and the kit ship their own.
-export { startProductService, type RunningProductService, type TestProduct } from './product-fixture.ts';
-export { call, type Json } from './http.ts';
-export { collectEvents, type EventCollector, type RecordedEvent } from './event-collector.ts';
-export { imageSuite, type ImageSpec } from './image-checks.ts';
-
 export interface RunningCartService {
   url: string;
   close(): Promise<void>;

@@ -1,28 +1,23 @@
-// cart-service's image against real Redis and a real product-service (see image-checks.ts).
-import { server } from '@shopmesh/testkit';
+// cart-service's image (the kit's container checks) against real Redis and a real product-service.
+import { imageSuite } from '@shopmesh/service-kit/testing-docker';
 import { startAuthService } from '@shopmesh/auth-service/testing';
-import { imageSuite } from './image-checks.ts';
-import { startProductService } from './product-fixture.ts';
+import { startProductService } from '@shopmesh/product-service/testing';
 
 imageSuite({
   service: 'cart-service',
-  requiredVars: ['REDIS_URL', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL'],
-  readinessChecks: ['redis', 'product-service'],
+  needs: ['POSTGRES_URL', 'REDIS_URL', 'KAFKA_BROKERS'],
   hasDatabase: false,
-  async dependencies() {
-    const auth = await startAuthService(server('POSTGRES_URL')!);
-    const products = await startProductService({
-      postgresUrl: server('POSTGRES_URL')!,
-      kafkaBrokers: server('KAFKA_BROKERS')!,
-      jwksUrl: auth.jwksUrl,
-      adminToken: () => auth.adminToken(),
-    });
+  misconfigured: { mentions: ['REDIS_URL', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL'] },
+  async dependencies({ servers }) {
+    const auth = await startAuthService(servers.POSTGRES_URL);
+    const products = await startProductService(servers.POSTGRES_URL, { jwksUrl: auth.jwksUrl, kafkaBrokers: servers.KAFKA_BROKERS });
     return {
-      env: { REDIS_URL: server('REDIS_URL')!, AUTH_JWKS_URL: auth.jwksUrl, PRODUCT_SERVICE_URL: products.url },
+      env: { REDIS_URL: servers.REDIS_URL, AUTH_JWKS_URL: auth.jwksUrl, PRODUCT_SERVICE_URL: products.url },
       async close() {
         await products.close();
         await auth.close();
       },
     };
   },
+  containers: [{ readinessChecks: ['redis', 'product-service'] }],
 });
