@@ -21,6 +21,13 @@ test('a Deployment is rolled out only when the new spec is observed and every up
     deployment({ observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'x' }] }),
   );
   assert.ok(stuck.failed);
+  const noPods = deploymentStatus(
+    deployment({
+      observedGeneration: 2,
+      conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'serviceaccount "cart-service" not found' }],
+    }),
+  );
+  assert.match(noPods.message, '0 of 2 updated replicas (FailedCreate: serviceaccount "cart-service" not found)');
 });
 
 const pod = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'cart-1' }, spec: { containers: [{ name: 'app' }], initContainers: [{ name: 'apply-schema' }] }, status });

@@ -4,7 +4,7 @@
 // under node_modules/.cache/ (so that its imports of packages still resolve) and keyed by the
 // sources. Without esbuild, or if the bundle cannot be written, workers register tsx themselves.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,6 +47,10 @@ export function bundledWorker(): string | undefined {
       target: 'node20', packages: 'external', logLevel: 'silent',
     });
     renameSync(temporary, file);
+    // Bundles of earlier sources are never used again.
+    for (const name of readdirSync(cacheDir)) {
+      if (name.startsWith('worker-') && join(cacheDir, name) !== file && !name.includes('.tmp.')) rmSync(join(cacheDir, name), { force: true });
+    }
     return file;
   } catch {
     return undefined;

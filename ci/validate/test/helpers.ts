@@ -1,6 +1,7 @@
 // Paths and small helpers shared by the validator's tests.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isCI } from '../../../packages/testkit/src/index.ts';
 import { REPO_ROOT } from '../index.ts';
@@ -27,3 +28,16 @@ export const positions = (findings: Finding[], withColumn = false): string[] =>
 
 export const describeFindings = (findings: Finding[]): string =>
   findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.ruleId} ${f.resource} ${f.message}`).join('\n');
+
+const temporaryDirs: string[] = [];
+
+/** A new temporary folder, removed by `removeTemporaryDirs` (call it in `test.after`). */
+export function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+export function removeTemporaryDirs(): void {
+  for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}

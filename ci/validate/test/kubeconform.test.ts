@@ -1,8 +1,7 @@
 // The benchmark's baseline is fair: kubeconform (the real binary, built from its Go module) given
 // the JSON schemas written from our bundles agrees with our schema checks.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +9,7 @@ import { isCI } from '../../../packages/testkit/src/index.ts';
 import { ensureKubeconform, writeKubeconformSchemas } from '../bench/kubeconform.ts';
 import { builtInRegistry } from '../schemas/registry.ts';
 import { validate } from '../index.ts';
-import { corpusDir, fixture } from './helpers.ts';
+import { corpusDir, fixture, temporaryDir, removeTemporaryDirs } from './helpers.ts';
 
 const hasGo = spawnSync('go', ['version']).status === 0;
 if (!hasGo) {
@@ -27,7 +26,7 @@ interface KubeconformOutput {
 function kubeconform(...paths: string[]): KubeconformOutput {
   const registry = builtInRegistry();
   const kinds = [...registry.kindKeys()];
-  const locations = writeKubeconformSchemas(mkdtempSync(join(tmpdir(), 'kubeconform-schemas-')), registry, kinds);
+  const locations = writeKubeconformSchemas(temporaryDir('kubeconform-schemas-'), registry, kinds);
   const run = spawnSync(ensureKubeconform(console.log), [
     '-strict', '-summary', '-output', 'json', '-ignore-missing-schemas',
     ...locations.flatMap((location) => ['-schema-location', location]), ...paths,
@@ -55,5 +54,7 @@ it('kubeconform with our schemas rejects the unknown fields and wrong types we r
   }
   assert.equal(kubeconform(fixture('base.yaml')).summary.invalid, 0);
 });
+
+test.after(removeTemporaryDirs);
 
 test.run();

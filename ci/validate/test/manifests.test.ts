@@ -1,9 +1,9 @@
 // ci/lib/manifests.ts: splitting streams into documents with their lines, parsing them as
 // Kubernetes does, locating fields.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { temporaryDir, removeTemporaryDirs } from './helpers.ts';
 import * as assert from 'uvu/assert';
 import {
   fieldLocator, findManifestFiles, formatFieldPath, loadManifests, ManifestSyntaxError, parseDocumentSource, splitDocuments,
@@ -63,7 +63,7 @@ test('fields are located at their key, list items at the item, missing parts at 
 });
 
 test('manifest files under folders are found sorted; missing paths are reported, not thrown', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'manifests-test-'));
+  const dir = temporaryDir('manifests-test-');
   mkdirSync(join(dir, 'b'));
   mkdirSync(join(dir, 'node_modules'));
   writeFileSync(join(dir, 'b', 'x.yml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
@@ -78,5 +78,7 @@ test('manifest files under folders are found sorted; missing paths are reported,
     ['/a.yaml', 1, 'Namespace'], ['/a.yaml', 5, 'ConfigMap'], ['/b/x.yml', 1, 'ConfigMap'],
   ]);
 });
+
+test.after(removeTemporaryDirs);
 
 test.run();

@@ -1,6 +1,6 @@
 // The project's own manifests (k8s/ and kind-cluster-config.yaml, against this repository's
 // services/): they pass, and the rules do look at them (a broken copy fails).
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -27,9 +27,13 @@ test("with the lab's controller (what the pipeline applies with --with-lab): sti
   assert.ok(report.files >= 4, `${report.files} files`);
 });
 
+const copies: string[] = [];
+test.after(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 /** A copy of k8s/ and the kind config with one edit, and the line the edit is on. */
 function brokenCopy(file: string, from: string, to: string): { dir: string; line: number } {
   const dir = mkdtempSync(join(tmpdir(), 'validate-project-'));
+  copies.push(dir);
   cpSync(join(REPO_ROOT, 'k8s'), join(dir, 'k8s'), { recursive: true });
   cpSync(join(REPO_ROOT, 'kind-cluster-config.yaml'), join(dir, 'kind-cluster-config.yaml'));
   const text = readFileSync(join(dir, file), 'utf8');

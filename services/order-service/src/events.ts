@@ -3,8 +3,6 @@
 import { newEvent } from '@shopmesh/service-kit/kafka';
 import type { Order } from './orders.ts';
 
-export const ORDER_EVENTS_TOPIC = 'order-events';
-
 export type OrderEventType = 'order.created' | 'order.paid' | 'order.payment_failed';
 
 export const orderEvent = (type: OrderEventType, order: Order) =>

@@ -5,13 +5,14 @@
 // duplicate, or an earlier attempt cut off by an outage) completes it: the charge is keyed by the
 // order id, so payment-service charges once however many requests get there.
 import { conflict } from '@shopmesh/service-kit';
+import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { enqueueEvent, type OutboxRelay } from '@shopmesh/service-kit/outbox';
+import type { ProductCatalog } from '@shopmesh/service-kit/peers';
 import type { CartClient } from './cart.ts';
-import { ORDER_EVENTS_TOPIC, orderEvent, type OrderEventType } from './events.ts';
+import { orderEvent, type OrderEventType } from './events.ts';
 import type { InTransaction, Order, OrderRepository } from './orders.ts';
 import type { PaymentClient } from './payments.ts';
 import { priceCart } from './pricing.ts';
-import type { ProductCatalog } from './products.ts';
 
 export interface PlacementDeps {
   orders: OrderRepository;
@@ -42,7 +43,7 @@ export function createOrderPlacement(deps: PlacementDeps) {
   const emit =
     (type: OrderEventType): InTransaction =>
     (order, tx) =>
-      enqueueEvent(tx, ORDER_EVENTS_TOPIC, orderEvent(type, order), order.id);
+      enqueueEvent(tx, TOPICS.orderEvents, orderEvent(type, order), order.id);
 
   async function settle(order: Order, authorization: string): Promise<Order> {
     // Nothing to charge for a free order (payment-service takes amounts of 1 cent or more).

@@ -1,8 +1,8 @@
 // Re-prices a cart at product-service's current prices and checks stock, just before charging.
 import { conflict } from '@shopmesh/service-kit';
+import type { ProductCatalog } from '@shopmesh/service-kit/peers';
 import type { CartLine } from './cart.ts';
 import type { OrderItem } from './orders.ts';
-import type { ProductCatalog } from './products.ts';
 
 export interface PricedItems {
   items: OrderItem[];

@@ -1,30 +1,28 @@
-// order-service's image against real PostgreSQL and Kafka and real cart, product and payment
-// services (see cart-service's image-checks.ts).
-import { server } from '@shopmesh/testkit';
-import { imageSuite } from '@shopmesh/cart-service/testing';
-import { startStack } from './support.ts';
+// order-service's image (the kit's container checks) against real PostgreSQL and Kafka and real
+// cart, product and payment services.
+import { imageSuite } from '@shopmesh/service-kit/testing-docker';
+import { startPeers } from './support.ts';
 
 imageSuite({
   service: 'order-service',
-  requiredVars: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL', 'CART_SERVICE_URL', 'PAYMENT_SERVICE_URL'],
-  readinessChecks: ['postgres', 'kafka', 'cart-service', 'product-service', 'payment-service'],
+  needs: ['POSTGRES_URL', 'REDIS_URL', 'KAFKA_BROKERS'],
   hasDatabase: true,
-  async dependencies(databaseUrl) {
-    const stack = await startStack({
-      postgresUrl: server('POSTGRES_URL')!,
-      redisUrl: server('REDIS_URL')!,
-      kafkaBrokers: server('KAFKA_BROKERS')!,
-    });
+  misconfigured: {
+    mentions: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL', 'CART_SERVICE_URL', 'PAYMENT_SERVICE_URL'],
+  },
+  async dependencies({ servers, databaseUrl }) {
+    const peers = await startPeers({ postgresUrl: servers.POSTGRES_URL, redisUrl: servers.REDIS_URL, kafkaBrokers: servers.KAFKA_BROKERS });
     return {
       env: {
         DATABASE_URL: databaseUrl!,
-        KAFKA_BROKERS: server('KAFKA_BROKERS')!,
-        AUTH_JWKS_URL: stack.auth.jwksUrl,
-        PRODUCT_SERVICE_URL: stack.products.url,
-        CART_SERVICE_URL: stack.cart.url,
-        PAYMENT_SERVICE_URL: stack.payments.url,
+        KAFKA_BROKERS: servers.KAFKA_BROKERS,
+        AUTH_JWKS_URL: peers.auth.jwksUrl,
+        PRODUCT_SERVICE_URL: peers.products.url,
+        CART_SERVICE_URL: peers.cart.url,
+        PAYMENT_SERVICE_URL: peers.payments.url,
       },
-      close: () => stack.close(),
+      close: () => peers.close(),
     };
   },
+  containers: [{ readinessChecks: ['postgres', 'kafka', 'cart-service', 'product-service', 'payment-service'] }],
 });

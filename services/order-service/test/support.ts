@@ -2,49 +2,59 @@
 // (working and always-declining), and order-service over its own test database.
 import type { App } from '@shopmesh/service-kit';
 import { applyMigrations } from '@shopmesh/service-kit/db';
-import { createTestDatabase, listenOnFreePort, type TestDatabase } from '@shopmesh/service-kit/testing';
+import { callJson, createTestDatabase, listenOnFreePort, type TestDatabase } from '@shopmesh/service-kit/testing';
 import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
-import {
-  call,
-  startCartService,
-  startProductService,
-  type RunningCartService,
-  type RunningProductService,
-} from '@shopmesh/cart-service/testing';
-import { buildApp as buildPaymentApp } from '@shopmesh/payment-service/src/app.ts';
+import { startCartService, type RunningCartService } from '@shopmesh/cart-service/testing';
+import { startPaymentService, type RunningPaymentService } from '@shopmesh/payment-service/testing';
+import { startProductService, type RunningProductService } from '@shopmesh/product-service/testing';
 import { buildApp } from '../src/app.ts';
+
+export interface TestServers {
+  postgresUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string;
+}
+
+/** The services order-service calls. */
+export interface Peers {
+  auth: RunningAuthService;
+  /** An admin's token at `auth`, for creating products. */
+  adminToken: string;
+  products: RunningProductService;
+  cart: RunningCartService;
+  payments: RunningPaymentService;
+  decliningPayments: RunningPaymentService;
+  close(): Promise<void>;
+}
+
+export async function startPeers(servers: TestServers): Promise<Peers> {
+  const auth = await startAuthService(servers.postgresUrl);
+  const products = await startProductService(servers.postgresUrl, { jwksUrl: auth.jwksUrl, kafkaBrokers: servers.kafkaBrokers });
+  const cart = await startCartService({ REDIS_URL: servers.redisUrl, AUTH_JWKS_URL: auth.jwksUrl, PRODUCT_SERVICE_URL: products.url });
+  // A little latency widens the window in which concurrent duplicates overlap.
+  const payments = await startPaymentService({ failureRate: 0, latencyMs: 100 });
+  const decliningPayments = await startPaymentService({ failureRate: 1 });
+  return {
+    auth,
+    adminToken: await auth.adminToken(),
+    products,
+    cart,
+    payments,
+    decliningPayments,
+    async close() {
+      await Promise.all([payments.close(), decliningPayments.close(), cart.close()]);
+      await products.close();
+      await auth.close();
+    },
+  };
+}
 
 export interface RunningApp {
   app: App;
   url: string;
 }
 
-export interface RunningPaymentService extends RunningApp {
-  /** New charges made so far (replays of a key excluded), from the service's own metric. */
-  charges(): Promise<number>;
-}
-
-export async function startPaymentService(failureRate: number, latencyMs = 0): Promise<RunningPaymentService> {
-  const { app } = await buildPaymentApp({
-    env: { PAYMENT_FAILURE_RATE: String(failureRate), PAYMENT_LATENCY_MS: String(latencyMs), LOG_LEVEL: 'warn' },
-  });
-  const url = await listenOnFreePort(app);
-  return {
-    app,
-    url,
-    async charges() {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      return [...text.matchAll(/^payment_charges_total\{[^}]*\} (\d+)$/gm)].reduce((sum, [, n]) => sum + Number(n), 0);
-    },
-  };
-}
-
-export interface Stack {
-  auth: RunningAuthService;
-  products: RunningProductService;
-  cart: RunningCartService;
-  payments: RunningPaymentService;
-  decliningPayments: RunningPaymentService;
+export interface Stack extends Peers {
   database: TestDatabase;
   /** order-service charging at `payments`. */
   orders: RunningApp;
@@ -52,7 +62,6 @@ export interface Stack {
   ordersDeclined: RunningApp;
   /** Another order-service over the same database, with some URLs replaced (proxies). */
   startOrderService(overrides?: Partial<OrderServiceEnv>): Promise<RunningApp>;
-  close(): Promise<void>;
 }
 
 interface OrderServiceEnv {
@@ -64,29 +73,18 @@ interface OrderServiceEnv {
   PAYMENT_SERVICE_URL: string;
 }
 
-export async function startStack(servers: { postgresUrl: string; redisUrl: string; kafkaBrokers: string }): Promise<Stack> {
-  const auth = await startAuthService(servers.postgresUrl);
-  const adminToken = await auth.adminToken();
-  const products = await startProductService({
-    postgresUrl: servers.postgresUrl,
-    kafkaBrokers: servers.kafkaBrokers,
-    jwksUrl: auth.jwksUrl,
-    adminToken: async () => adminToken,
-  });
-  const cart = await startCartService({ REDIS_URL: servers.redisUrl, AUTH_JWKS_URL: auth.jwksUrl, PRODUCT_SERVICE_URL: products.url });
-  // A little latency widens the window in which concurrent duplicates overlap.
-  const payments = await startPaymentService(0, 100);
-  const decliningPayments = await startPaymentService(1);
+export async function startStack(servers: TestServers): Promise<Stack> {
+  const peers = await startPeers(servers);
   const database = await createTestDatabase(servers.postgresUrl, 'order_test');
   await applyMigrations({ url: database.url, migrationsFolder: new URL('../drizzle/', import.meta.url).pathname });
 
   const baseEnv: OrderServiceEnv = {
     DATABASE_URL: database.url,
     KAFKA_BROKERS: servers.kafkaBrokers,
-    AUTH_JWKS_URL: auth.jwksUrl,
-    PRODUCT_SERVICE_URL: products.url,
-    CART_SERVICE_URL: cart.url,
-    PAYMENT_SERVICE_URL: payments.url,
+    AUTH_JWKS_URL: peers.auth.jwksUrl,
+    PRODUCT_SERVICE_URL: peers.products.url,
+    CART_SERVICE_URL: peers.cart.url,
+    PAYMENT_SERVICE_URL: peers.payments.url,
   };
   const started: App[] = [];
   const startOrderService = async (overrides: Partial<OrderServiceEnv> = {}): Promise<RunningApp> => {
@@ -95,24 +93,18 @@ export async function startStack(servers: { postgresUrl: string; redisUrl: strin
     return { app, url: await listenOnFreePort(app) };
   };
   const orders = await startOrderService();
-  const ordersDeclined = await startOrderService({ PAYMENT_SERVICE_URL: decliningPayments.url });
+  const ordersDeclined = await startOrderService({ PAYMENT_SERVICE_URL: peers.decliningPayments.url });
 
   return {
-    auth,
-    products,
-    cart,
-    payments,
-    decliningPayments,
+    ...peers,
     database,
     orders,
     ordersDeclined,
     startOrderService,
     async close() {
       await Promise.all(started.map((app) => app.close()));
-      await Promise.all([payments.app.close(), decliningPayments.app.close(), cart.close()]);
       await database.drop();
-      await products.close();
-      await auth.close();
+      await peers.close();
     },
   };
 }
@@ -120,7 +112,7 @@ export async function startStack(servers: { postgresUrl: string; redisUrl: strin
 /** Puts `lines` into the user's cart through cart-service. */
 export async function fillCart(cartUrl: string, token: string, lines: { productId: string; quantity: number }[]): Promise<void> {
   for (const { productId, quantity } of lines) {
-    const answer = await call(cartUrl, 'PUT', `/items/${productId}`, { token, body: { quantity } });
+    const answer = await callJson(cartUrl, 'PUT', `/items/${productId}`, { token, body: { quantity } });
     if (answer.status !== 200) throw new Error(`cart PUT ${productId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   }
 }

@@ -3,8 +3,6 @@
 import { newEvent } from '@shopmesh/service-kit/kafka';
 import type { Review } from './reviews.ts';
 
-export const REVIEW_EVENTS_TOPIC = 'review-events';
-
 export const reviewCreatedEvent = (review: Review) =>
   newEvent('review.created', {
     reviewId: review.id,

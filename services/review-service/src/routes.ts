@@ -1,8 +1,9 @@
 // POST / (review a product), GET /?productId (reviews, newest first).
 import { Type, conflict, currentUser, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
+import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { enqueueEvent, type OutboxRelay } from '@shopmesh/service-kit/outbox';
-import { REVIEW_EVENTS_TOPIC, reviewCreatedEvent } from './events.ts';
-import type { ProductCatalog } from './products.ts';
+import type { ProductCatalog } from '@shopmesh/service-kit/peers';
+import { reviewCreatedEvent } from './events.ts';
 import type { Review, ReviewRepository } from './reviews.ts';
 
 export interface ReviewRoutesDeps {
@@ -44,7 +45,7 @@ export function registerReviewRoutes(app: App, deps: ReviewRoutesDeps): void {
       const { productId, rating, comment } = request.body;
       if (!(await catalog.find(productId))) throw notFound(`no product ${productId}`);
       const review = await reviews.create({ productId, userId: currentUser(request).id, rating, comment }, (created, tx) =>
-        enqueueEvent(tx, REVIEW_EVENTS_TOPIC, reviewCreatedEvent(created), created.productId),
+        enqueueEvent(tx, TOPICS.reviewEvents, reviewCreatedEvent(created), created.productId),
       );
       if (!review) throw conflict('you have already reviewed this product', 'already_reviewed', 'productId');
       outbox.wake();

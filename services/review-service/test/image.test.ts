@@ -1,26 +1,21 @@
-// review-service's image against real PostgreSQL and Kafka and a real product-service (see
-// cart-service's image-checks.ts).
-import { server } from '@shopmesh/testkit';
+// review-service's image (the kit's container checks) against real PostgreSQL and Kafka and a
+// real product-service.
+import { imageSuite } from '@shopmesh/service-kit/testing-docker';
 import { startAuthService } from '@shopmesh/auth-service/testing';
-import { imageSuite, startProductService } from '@shopmesh/cart-service/testing';
+import { startProductService } from '@shopmesh/product-service/testing';
 
 imageSuite({
   service: 'review-service',
-  requiredVars: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL'],
-  readinessChecks: ['postgres', 'kafka', 'product-service'],
+  needs: ['POSTGRES_URL', 'KAFKA_BROKERS'],
   hasDatabase: true,
-  async dependencies(databaseUrl) {
-    const auth = await startAuthService(server('POSTGRES_URL')!);
-    const products = await startProductService({
-      postgresUrl: server('POSTGRES_URL')!,
-      kafkaBrokers: server('KAFKA_BROKERS')!,
-      jwksUrl: auth.jwksUrl,
-      adminToken: () => auth.adminToken(),
-    });
+  misconfigured: { mentions: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL'] },
+  async dependencies({ servers, databaseUrl }) {
+    const auth = await startAuthService(servers.POSTGRES_URL);
+    const products = await startProductService(servers.POSTGRES_URL, { jwksUrl: auth.jwksUrl, kafkaBrokers: servers.KAFKA_BROKERS });
     return {
       env: {
         DATABASE_URL: databaseUrl!,
-        KAFKA_BROKERS: server('KAFKA_BROKERS')!,
+        KAFKA_BROKERS: servers.KAFKA_BROKERS,
         AUTH_JWKS_URL: auth.jwksUrl,
         PRODUCT_SERVICE_URL: products.url,
       },
@@ -30,4 +25,5 @@ imageSuite({
       },
     };
   },
+  containers: [{ readinessChecks: ['postgres', 'kafka', 'product-service'] }],
 });

@@ -2,17 +2,20 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { server } from '@shopmesh/testkit';
-import { applyMigrations } from '@shopmesh/service-kit/db';
-import { createTestDatabase, listenOnFreePort, startTcpProxy, type TestDatabase } from '@shopmesh/service-kit/testing';
-import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
-import {
-  call,
-  collectEvents,
-  startProductService,
-  type EventCollector,
-  type RunningProductService,
-} from '@shopmesh/cart-service/testing';
 import type { App } from '@shopmesh/service-kit';
+import { applyMigrations } from '@shopmesh/service-kit/db';
+import { TOPICS } from '@shopmesh/service-kit/kafka';
+import {
+  callJson,
+  collectEvents,
+  createTestDatabase,
+  listenOnFreePort,
+  startTcpProxy,
+  type EventCollector,
+  type TestDatabase,
+} from '@shopmesh/service-kit/testing';
+import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
+import { startProductService, type RunningProductService } from '@shopmesh/product-service/testing';
 import { buildApp } from '../src/app.ts';
 
 const postgresUrl = server('POSTGRES_URL');
@@ -23,6 +26,7 @@ const migrationsFolder = new URL('../drizzle/', import.meta.url).pathname;
 interface Context {
   auth: RunningAuthService;
   products: RunningProductService;
+  adminToken: string;
   database: TestDatabase;
   app: App;
   url: string;
@@ -47,17 +51,12 @@ const startReviewService = async (context: Context, databaseUrl: string) => {
 reviews.before(async (context) => {
   if (!serversUp) return;
   context.auth = await startAuthService(postgresUrl!);
-  const adminToken = await context.auth.adminToken();
-  context.products = await startProductService({
-    postgresUrl: postgresUrl!,
-    kafkaBrokers: kafkaBrokers!,
-    jwksUrl: context.auth.jwksUrl,
-    adminToken: async () => adminToken,
-  });
+  context.adminToken = await context.auth.adminToken();
+  context.products = await startProductService(postgresUrl!, { jwksUrl: context.auth.jwksUrl, kafkaBrokers: kafkaBrokers! });
   context.database = await createTestDatabase(postgresUrl!, 'review_test');
   await applyMigrations({ url: context.database.url, migrationsFolder });
   Object.assign(context, await startReviewService(context, context.database.url));
-  context.events = await collectEvents(kafkaBrokers!, 'review-events');
+  context.events = await collectEvents(kafkaBrokers!, TOPICS.reviewEvents);
 });
 reviews.after(async (context) => {
   await context.events?.close();
@@ -68,10 +67,10 @@ reviews.after(async (context) => {
 });
 
 it('POST → 201 the review; GET ?productId lists it; review.created reaches Kafka with productId and rating', async (context) => {
-  const { auth, products, url, events } = context;
+  const { auth, products, adminToken, url, events } = context;
   const user = await auth.newUser();
-  const product = await products.create();
-  const posted = await call(url, 'POST', '/', {
+  const product = await products.createProduct(adminToken);
+  const posted = await callJson(url, 'POST', '/', {
     token: user.accessToken,
     body: { productId: product.id, rating: 4, comment: 'solid' },
   });
@@ -80,8 +79,8 @@ it('POST → 201 the review; GET ?productId lists it; review.created reaches Kaf
     { ...posted.body, id: undefined, createdAt: undefined },
     { id: undefined, productId: product.id, userId: user.id, rating: 4, comment: 'solid', createdAt: undefined },
   );
-  const listed = await call(url, 'GET', `/?productId=${product.id}`);
-  assert.equal(listed, { status: 200, body: { items: [posted.body] } });
+  const listed = await callJson(url, 'GET', `/?productId=${product.id}`);
+  assert.equal([listed.status, listed.body], [200, { items: [posted.body] }]);
 
   const [event] = await events.waitFor((candidate) => candidate.reviewId === posted.body.id);
   assert.is(event!.type, 'review.created');
@@ -91,27 +90,27 @@ it('POST → 201 the review; GET ?productId lists it; review.created reaches Kaf
   assert.type(event!.id, 'string');
 });
 
-it('a second review of the same product by the same user → 409 on productId; another user → 201', async ({ auth, products, url }) => {
+it('a second review of the same product by the same user → 409 on productId; another user → 201', async ({ auth, products, adminToken, url }) => {
   const [alice, bob] = await Promise.all([auth.newUser(), auth.newUser()]);
-  const product = await products.create();
+  const product = await products.createProduct(adminToken);
   const body = { productId: product.id, rating: 5, comment: 'great' };
-  assert.is((await call(url, 'POST', '/', { token: alice.accessToken, body })).status, 201);
-  const again = await call(url, 'POST', '/', { token: alice.accessToken, body: { ...body, rating: 1 } });
+  assert.is((await callJson(url, 'POST', '/', { token: alice.accessToken, body })).status, 201);
+  const again = await callJson(url, 'POST', '/', { token: alice.accessToken, body: { ...body, rating: 1 } });
   assert.is(again.status, 409);
   assert.is(again.body.error.code, 'already_reviewed');
   assert.is(again.body.error.field, 'productId');
-  assert.is((await call(url, 'POST', '/', { token: bob.accessToken, body })).status, 201);
-  const listed = await call(url, 'GET', `/?productId=${product.id}`);
+  assert.is((await callJson(url, 'POST', '/', { token: bob.accessToken, body })).status, 201);
+  const listed = await callJson(url, 'GET', `/?productId=${product.id}`);
   assert.equal(listed.body.items.map((review: { rating: number }) => review.rating), [5, 5]);
 });
 
-it('two identical reviews sent at once: one 201, one 409, one row (the unique constraint decides)', async ({ auth, products, url, events }) => {
+it('two identical reviews sent at once: one 201, one 409, one row (the unique constraint decides)', async ({ auth, products, adminToken, url, events }) => {
   const user = await auth.newUser();
-  const product = await products.create();
+  const product = await products.createProduct(adminToken);
   const body = { productId: product.id, rating: 3, comment: 'twice' };
-  const answers = await Promise.all([1, 2, 3].map(() => call(url, 'POST', '/', { token: user.accessToken, body })));
+  const answers = await Promise.all([1, 2, 3].map(() => callJson(url, 'POST', '/', { token: user.accessToken, body })));
   assert.equal(answers.map((answer) => answer.status).sort(), [201, 409, 409]);
-  assert.is((await call(url, 'GET', `/?productId=${product.id}`)).body.items.length, 1);
+  assert.is((await callJson(url, 'GET', `/?productId=${product.id}`)).body.items.length, 1);
   await events.waitFor((event) => event.productId === product.id);
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.is(events.events.filter((event) => event.productId === product.id).length, 1, 'one event for one review');
@@ -120,15 +119,15 @@ it('two identical reviews sent at once: one 201, one 409, one row (the unique co
 it('unknown product → 404 (a well-formed id or not); nothing stored', async ({ auth, url }) => {
   const user = await auth.newUser();
   for (const productId of ['00000000-0000-4000-8000-000000000000', 'not-a-product']) {
-    const answer = await call(url, 'POST', '/', { token: user.accessToken, body: { productId, rating: 3, comment: '' } });
+    const answer = await callJson(url, 'POST', '/', { token: user.accessToken, body: { productId, rating: 3, comment: '' } });
     assert.is(answer.status, 404, productId);
-    assert.is((await call(url, 'GET', `/?productId=${productId}`)).body.items.length, 0);
+    assert.is((await callJson(url, 'GET', `/?productId=${productId}`)).body.items.length, 0);
   }
 });
 
-it('bad input → 400 naming the field (never a 500); an oversized body → 413', async ({ auth, products, url }) => {
+it('bad input → 400 naming the field (never a 500); an oversized body → 413', async ({ auth, products, adminToken, url }) => {
   const user = await auth.newUser();
-  const product = await products.create();
+  const product = await products.createProduct(adminToken);
   const valid = { productId: product.id, rating: 4, comment: 'ok' };
   const cases: [unknown, string][] = [
     [{ ...valid, rating: 0 }, 'rating'],
@@ -142,53 +141,52 @@ it('bad input → 400 naming the field (never a 500); an oversized body → 413'
     [{ ...valid, stars: 5 }, 'stars'],
   ];
   for (const [body, field] of cases) {
-    const answer = await call(url, 'POST', '/', { token: user.accessToken, body });
+    const answer = await callJson(url, 'POST', '/', { token: user.accessToken, body });
     assert.is(answer.status, 400, JSON.stringify(body).slice(0, 80));
     assert.is(answer.body.error.field, field, JSON.stringify(body).slice(0, 80));
   }
-  const huge = await call(url, 'POST', '/', { token: user.accessToken, body: { ...valid, comment: 'x'.repeat(70_000) } });
+  const huge = await callJson(url, 'POST', '/', { token: user.accessToken, body: { ...valid, comment: 'x'.repeat(70_000) } });
   assert.is(huge.status, 413);
-  const badQuery = await call(url, 'GET', '/?limit=0');
+  const badQuery = await callJson(url, 'GET', '/?limit=0');
   assert.is(badQuery.status, 400);
   assert.is(badQuery.body.error.field, 'limit');
-  assert.is((await call(url, 'GET', `/?productId=${product.id}`)).body.items.length, 0);
+  assert.is((await callJson(url, 'GET', `/?productId=${product.id}`)).body.items.length, 0);
 });
 
 it('POST without a token or with a forged one → 401, before validation; GET needs none', async ({ url }) => {
   const forged = 'eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
   for (const token of [undefined, forged]) {
-    const answer = await call(url, 'POST', '/', { ...(token ? { token } : {}), body: { rating: 'bad' } });
+    const answer = await callJson(url, 'POST', '/', { ...(token ? { token } : {}), body: { rating: 'bad' } });
     assert.is(answer.status, 401);
   }
-  assert.is((await call(url, 'GET', '/')).status, 200);
+  assert.is((await callJson(url, 'GET', '/')).status, 200);
 });
 
-it('GET / without productId: newest first across products, bounded by limit', async ({ auth, products, url }) => {
+it('GET / without productId: newest first across products, bounded by limit', async ({ auth, products, adminToken, url }) => {
   const user = await auth.newUser();
-  const [first, second] = [await products.create(), await products.create()];
+  const [first, second] = [await products.createProduct(adminToken), await products.createProduct(adminToken)];
   for (const product of [first, second]) {
-    await call(url, 'POST', '/', { token: user.accessToken, body: { productId: product.id, rating: 2, comment: '' } });
+    await callJson(url, 'POST', '/', { token: user.accessToken, body: { productId: product.id, rating: 2, comment: '' } });
   }
-  const latest = await call(url, 'GET', '/?limit=2');
+  const latest = await callJson(url, 'GET', '/?limit=2');
   assert.equal(latest.body.items.map((review: { productId: string }) => review.productId), [second.id, first.id]);
 });
 
 it('PostgreSQL down → /readyz 503 and POST 503; back up → both recover', async (context) => {
-  const target = new URL(context.database.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+  const proxy = await startTcpProxy(context.database.url);
   const proxied = await startReviewService(context, proxy.via(context.database.url));
   try {
     const user = await context.auth.newUser();
-    const product = await context.products.create();
+    const product = await context.products.createProduct(context.adminToken);
     const body = { productId: product.id, rating: 5, comment: 'after the outage' };
     await proxy.cut();
-    const notReady = await call(proxied.url, 'GET', '/readyz');
+    const notReady = await callJson(proxied.url, 'GET', '/readyz');
     assert.is(notReady.status, 503);
     assert.match(notReady.body.error.message, /postgres/);
-    assert.is((await call(proxied.url, 'POST', '/', { token: user.accessToken, body })).status, 503);
+    assert.is((await callJson(proxied.url, 'POST', '/', { token: user.accessToken, body })).status, 503);
     await proxy.restore();
-    assert.is((await call(proxied.url, 'GET', '/readyz')).status, 200);
-    assert.is((await call(proxied.url, 'POST', '/', { token: user.accessToken, body })).status, 201);
+    assert.is((await callJson(proxied.url, 'GET', '/readyz')).status, 200);
+    assert.is((await callJson(proxied.url, 'POST', '/', { token: user.accessToken, body })).status, 201);
   } finally {
     await proxied.app.close();
     await proxy.close();
