@@ -206,11 +206,12 @@ export async function main(argv: readonly string[], log = new Log()): Promise<nu
     return 0;
   }
   if (options.command === 'validate') return runValidateCli(options.validateArgs);
-  if (options.command === 'diagnose') {
-    await runDiagnose(connectKube({ kubeconfig: options.kubeconfig, context: kubeContext(options) }), options.namespace, log.child('diagnose'));
-    return 0;
-  }
   try {
+    if (options.command === 'diagnose') {
+      const kube = connectKube({ kubeconfig: options.kubeconfig, context: kubeContext(options) });
+      await runDiagnose(kube, options.namespace, log.child('diagnose'));
+      return 0;
+    }
     return await runPipeline(options, log, options.root ? resolve(options.root) : ROOT);
   } catch (error) {
     // Errors outside a stage (reading sources and manifests for the plan, bad --only): one line.

@@ -21,8 +21,13 @@ export class KubeConfigError extends Error {}
 
 export function loadKubeConfig(target: KubeTarget): KubeConfig {
   const config = new KubeConfig();
-  if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
-  else config.loadFromDefault();
+  try {
+    if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
+    else config.loadFromDefault();
+  } catch (error) {
+    const source = target.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
+    throw new KubeConfigError(`cannot load the kubeconfig ${source}: ${(error as Error).message}`);
+  }
   if (target.context) {
     if (!config.getContextObject(target.context)) {
       const known = config.getContexts().map((context) => context.name);

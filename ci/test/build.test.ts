@@ -76,6 +76,8 @@ build('a real service image (the first of services/) is built from its Dockerfil
   const target: ImageTarget = { kind: 'registry', registry: registry.address };
   const [image] = await planned(REPO_ROOT, target, ['auth-service']);
   if (!image) throw new Error('services/auth-service/Dockerfile is missing');
+  // A tag left by an earlier run would be pushed without a build: untag it (the layer cache stays).
+  await quietShell()({ nothrow: true })`${process.env.DOCKER_CLI ?? 'docker'} image rm ${image.tag} ${image.ref}`;
   const first = await stage(REPO_ROOT, [image], target);
   assert.equal(first.outcomes, { 'auth-service': 'built' }, first.lines.join('\n'));
   assert.ok(await registryHasImage(image.ref), `${image.ref} is in the registry`);

@@ -170,7 +170,7 @@ pipeline('end to end with --builder docker --registry: cold run, no-op rerun, on
     assert.match(summaryRow(noop.output, 'build'), /0 built, 0 loaded, \d+ already present/);
     assert.match(summaryRow(noop.output, 'deploy'), 'rolled: none');
 
-    appendFileSync(join(root, 'services/cart-service/src/main.ts'), '\n// one-line change for the pipeline test\n');
+    appendFileSync(join(root, 'services/cart-service/src/main.ts'), `\n// one-line change for the pipeline test, ${uniqueName('run')}\n`);
     const change = await runPipeline(args, env);
     console.log(`one-change run: ${change.seconds.toFixed(1)} s`);
     assert.is(change.code, 0, change.output.slice(-4000));

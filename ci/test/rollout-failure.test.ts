@@ -132,10 +132,11 @@ for (const [kind, reason, message] of [
     await applyObjects(kube, [deployment(name, { nodeName: NO_KUBELET_NODE })]);
     const started = Date.now();
     const { sink, lines } = memorySink();
-    const waiting = waitForRollouts(kube, [{ kind: 'Deployment', namespace, name }], { deadlineMs: 60_000, log: new Log(sink) });
+    // Its failure is awaited below; taken now so that an early rejection is never left unhandled.
+    const outcome = rejection(waitForRollouts(kube, [{ kind: 'Deployment', namespace, name }], { deadlineMs: 60_000, log: new Log(sink) }));
     const pod = await firstPod(name);
     await writeKubeletStatus(pod, kind);
-    const error = await rejection(waiting);
+    const error = await outcome;
     assert.instance(error, RolloutError);
     const rollout = error as RolloutError;
     assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms, deadline 60 s`);

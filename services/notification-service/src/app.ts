@@ -1,6 +1,6 @@
 // notification-service: a notification per order event, listed to the order's user.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { createKafka, ensureTopics, startEventConsumer } from '@shopmesh/service-kit/kafka';
+import { consumeEvents } from '@shopmesh/service-kit/kafka';
 import { createRedis } from '@shopmesh/service-kit/redis';
 import { notificationConfigSchema } from './config.ts';
 import { createNotificationEventHandler } from './consumer.ts';
@@ -11,7 +11,8 @@ export const notificationService = defineService({
   name: 'notification-service',
   port: 3008,
   config: notificationConfigSchema,
-  async setup({ app, config, log, addReadinessCheck, onClose }) {
+  async setup(service) {
+    const { app, config, log, addReadinessCheck, onClose } = service;
     const redis = createRedis(config.REDIS_URL, log);
     addReadinessCheck('redis', redis.check);
     onClose(redis.close);
@@ -20,20 +21,13 @@ export const notificationService = defineService({
       dedupeTtlSeconds: config.EVENT_DEDUPE_TTL_SECONDS,
     });
 
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'notification-service', log });
-    const topics = [config.ORDER_EVENTS_TOPIC];
-    // Created before subscribing when the broker answers; if it does not, the consumer keeps
-    // retrying in the background (readiness reports it) until the topics exist.
-    await ensureTopics(kafka, topics).catch((error: unknown) => log.warn({ err: error, topics }, 'could not create topics'));
-    const consumer = await startEventConsumer({
-      kafka,
+    await consumeEvents(service, {
+      brokers: config.KAFKA_BROKERS,
+      clientId: 'notification-service',
       groupId: config.KAFKA_GROUP_ID,
-      topics,
-      log,
+      topics: [config.ORDER_EVENTS_TOPIC],
       handle: createNotificationEventHandler(store, log),
     });
-    addReadinessCheck('kafka', consumer.check);
-    onClose(consumer.close);
 
     registerNotificationRoutes(app, { store, guard: createAuthGuard({ jwksUrl: config.AUTH_JWKS_URL }) });
   },

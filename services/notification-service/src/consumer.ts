@@ -1,7 +1,6 @@
 // Turns order events into notifications for the order's user.
 import { Type } from '@shopmesh/service-kit';
-import type { EventEnvelope } from '@shopmesh/service-kit/kafka';
-import { Value } from '@sinclair/typebox/value';
+import { parseEvent, type EventEnvelope } from '@shopmesh/service-kit/kafka';
 import type { NotificationStore } from './notifications.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
@@ -17,17 +16,14 @@ export function createNotificationEventHandler(store: NotificationStore, log: Lo
   return async (event: EventEnvelope & Record<string, unknown>): Promise<void> => {
     if (!event.type.startsWith('order.')) return;
     // A malformed event is logged and skipped: throwing would redeliver it forever.
-    if (!Value.Check(OrderEvent, event) || Number.isNaN(Date.parse(event.occurredAt))) {
-      const problem = Value.Errors(OrderEvent, event).First();
-      log.warn({ eventId: event.id, type: event.type, problem: problem ? `${problem.path}: ${problem.message}` : 'occurredAt is not a date' }, 'skipping malformed order event');
+    const parsed = parseEvent(OrderEvent, event);
+    if (!parsed.ok || Number.isNaN(Date.parse(parsed.value.occurredAt))) {
+      const problem = parsed.ok ? 'occurredAt is not a date' : parsed.problem;
+      log.warn({ eventId: event.id, type: event.type, problem }, 'skipping malformed order event');
       return;
     }
-    const recorded = await store.record(event.userId, {
-      id: event.id,
-      type: event.type,
-      orderId: event.orderId,
-      createdAt: event.occurredAt,
-    });
+    const { id, type, orderId, userId, occurredAt } = parsed.value;
+    const recorded = await store.record(userId, { id, type, orderId, createdAt: occurredAt });
     log.debug({ eventId: event.id, recorded }, 'order notification');
   };
 }

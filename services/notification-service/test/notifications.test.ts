@@ -6,11 +6,9 @@ import * as assert from 'uvu/assert';
 import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
 import type { App } from '@shopmesh/service-kit';
 import { newEvent } from '@shopmesh/service-kit/kafka';
-import { startTcpProxy, uniqueSuffix } from '@shopmesh/service-kit/testing';
+import { createTestTopics, eventually, startTcpProxy, uniqueSuffix, waitUntilReady, type TestTopics } from '@shopmesh/service-kit/testing';
 import { server } from '@shopmesh/testkit';
 import { buildApp } from '../src/app.ts';
-// Shared with the other consumers' tests until @shopmesh/service-kit/testing offers the same.
-import { createTestTopics, eventually, waitUntilReady, type TestTopics } from '../../stats-service/test/support.ts';
 
 const redisUrl = server('REDIS_URL');
 const postgresUrl = server('POSTGRES_URL');
@@ -119,8 +117,7 @@ it('authentication: 401 without a token or with a bad one; a bad limit is a 400 
 });
 
 it('Redis going away: /readyz and requests answer 503, and both recover when it is back', async ({ auth }) => {
-  const target = new URL(redisUrl!);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  const proxy = await startTcpProxy(redisUrl!);
   const service = await startNotifications(auth, proxy.via(redisUrl!));
   try {
     const user = await auth.newUser();

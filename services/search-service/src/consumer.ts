@@ -4,8 +4,7 @@
 // that changes the row, after the row lock, so a later change always gets a later time (up to
 // clock skew between its replicas).
 import { Type } from '@shopmesh/service-kit';
-import type { EventEnvelope } from '@shopmesh/service-kit/kafka';
-import { Value } from '@sinclair/typebox/value';
+import { parseEvent, type EventEnvelope } from '@shopmesh/service-kit/kafka';
 import type { ProductIndex } from './product-index.ts';
 
 /** The product as product-service puts it in its events (extra fields are ignored). */
@@ -30,9 +29,9 @@ export function createProductEventHandler(index: ProductIndex, log: Logger) {
   return async (event: EventEnvelope & Record<string, unknown>): Promise<void> => {
     if (!PRODUCT_EVENT_TYPES.has(event.type)) return;
     // A malformed event is logged and skipped: throwing would redeliver it forever.
-    if (!Value.Check(ProductEvent, event)) {
-      const problem = Value.Errors(ProductEvent, event).First();
-      log.warn({ eventId: event.id, type: event.type, problem: `${problem?.path}: ${problem?.message}` }, 'skipping malformed product event');
+    const parsed = parseEvent(ProductEvent, event);
+    if (!parsed.ok) {
+      log.warn({ eventId: event.id, type: event.type, problem: parsed.problem }, 'skipping malformed product event');
       return;
     }
     const version = Date.parse(event.occurredAt);
@@ -40,7 +39,7 @@ export function createProductEventHandler(index: ProductIndex, log: Logger) {
       log.warn({ eventId: event.id, type: event.type }, 'skipping a product event whose occurredAt is not a date');
       return;
     }
-    const { id, name, description, category, price, stock } = event.product;
+    const { id, name, description, category, price, stock } = parsed.value.product;
     const outcome = await index.upsert({ id, name, description, category, price, stock }, version);
     log.debug({ eventId: event.id, productId: id, version, outcome }, 'product event indexed');
   };

@@ -7,11 +7,9 @@ import * as assert from 'uvu/assert';
 import type * as Elasticsearch from '@elastic/elasticsearch' with { 'resolution-mode': 'require' };
 import type { App } from '@shopmesh/service-kit';
 import { newEvent } from '@shopmesh/service-kit/kafka';
-import { startTcpProxy, uniqueSuffix } from '@shopmesh/service-kit/testing';
+import { createTestTopics, eventually, startTcpProxy, uniqueSuffix, waitUntilReady, type TestTopics } from '@shopmesh/service-kit/testing';
 import { server } from '@shopmesh/testkit';
 import { buildApp } from '../src/app.ts';
-// Shared with the other consumers' tests until @shopmesh/service-kit/testing offers the same.
-import { createTestTopics, eventually, waitUntilReady, type TestTopics } from '../../stats-service/test/support.ts';
 
 const elasticsearchUrl = server('ELASTICSEARCH_URL');
 const kafkaBrokers = server('KAFKA_BROKERS');
@@ -158,8 +156,7 @@ it('q is required and must not be empty: 400 naming it', async ({ service }) => 
 });
 
 it('Elasticsearch going away: /readyz and searches answer 503, and both recover when it is back', async () => {
-  const target = new URL(elasticsearchUrl!);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 9200) });
+  const proxy = await startTcpProxy(elasticsearchUrl!);
   const service = await startSearch(proxy.via(elasticsearchUrl!).replace(/\/$/, ''));
   try {
     assert.is((await search(service.app, 'q=anything')).status, 200);

@@ -1,7 +1,7 @@
 // stats-service: sales and per-product aggregates built from order and review events.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
 import { createPostgres } from '@shopmesh/service-kit/db';
-import { createKafka, ensureTopics, startEventConsumer } from '@shopmesh/service-kit/kafka';
+import { consumeEvents } from '@shopmesh/service-kit/kafka';
 import { statsConfigSchema } from './config.ts';
 import { createStatsEventHandler } from './consumer.ts';
 import { schema } from './db/schema.ts';
@@ -11,25 +11,19 @@ export const statsService = defineService({
   name: 'stats-service',
   port: 3007,
   config: statsConfigSchema,
-  async setup({ app, config, log, addReadinessCheck, onClose }) {
+  async setup(service) {
+    const { app, config, log, addReadinessCheck, onClose } = service;
     const postgres = createPostgres(config.DATABASE_URL, schema, { log });
     addReadinessCheck('postgres', postgres.check);
     onClose(postgres.close);
 
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'stats-service', log });
-    const topics = [config.ORDER_EVENTS_TOPIC, config.REVIEW_EVENTS_TOPIC];
-    // Created before subscribing when the broker answers; if it does not, the consumer keeps
-    // retrying in the background (readiness reports it) until the topics exist.
-    await ensureTopics(kafka, topics).catch((error: unknown) => log.warn({ err: error, topics }, 'could not create topics'));
-    const consumer = await startEventConsumer({
-      kafka,
+    await consumeEvents(service, {
+      brokers: config.KAFKA_BROKERS,
+      clientId: 'stats-service',
       groupId: config.KAFKA_GROUP_ID,
-      topics,
-      log,
+      topics: [config.ORDER_EVENTS_TOPIC, config.REVIEW_EVENTS_TOPIC],
       handle: createStatsEventHandler(postgres.db, log),
     });
-    addReadinessCheck('kafka', consumer.check);
-    onClose(consumer.close);
 
     registerStatsRoutes(app, { db: postgres.db, guard: createAuthGuard({ jwksUrl: config.AUTH_JWKS_URL }) });
   },

@@ -1,9 +1,9 @@
 // Applies order and review events to the aggregates, each in one transaction with its
 // processed-event record, so a redelivered event is never counted twice.
 import { markEventProcessed } from '@shopmesh/service-kit/db';
-import type { EventEnvelope } from '@shopmesh/service-kit/kafka';
+import { parseEvent, type EventEnvelope } from '@shopmesh/service-kit/kafka';
 import { recordPaidOrder, recordRating, type StatsDb } from './aggregates.ts';
-import { OrderEvent, ReviewCreatedEvent, announcesPayment, parseEvent } from './events.ts';
+import { OrderEvent, ReviewCreatedEvent, announcesPayment } from './events.ts';
 
 interface Logger {
   debug(obj: object, msg?: string): void;

@@ -1,79 +1,30 @@
-// stats-service's image with the test environment's Docker engine (NODE_IMAGE=shopmesh/node:22):
-// uid 1000, a missing configuration named, the schema applied by dist/migrate.js, /healthz and
-// /readyz answered against the real PostgreSQL and Kafka, a clean stop on SIGTERM.
-import { test } from 'uvu';
+// stats-service's image (the kit's container checks) against the real PostgreSQL and Kafka.
 import * as assert from 'uvu/assert';
-import { server } from '@shopmesh/testkit';
-import { createTestDatabase, freeTcpPort, uniqueSuffix } from '@shopmesh/service-kit/testing';
-import { buildServiceImage, docker, inspectServiceImage, runContainer, waitForStatus, type DockerEngine } from '@shopmesh/service-kit/testing-docker';
+import { uniqueSuffix } from '@shopmesh/service-kit/testing';
+import { imageSuite } from '@shopmesh/service-kit/testing-docker';
 
-const dockerHost = server('DOCKER_HOST');
-const baseImage = server('BASE_IMAGE');
-const postgresUrl = server('POSTGRES_URL');
-const kafkaBrokers = server('KAFKA_BROKERS');
-const ready = dockerHost && baseImage && postgresUrl && kafkaBrokers;
-const it = ready ? test : test.skip;
-
-const repoRoot = new URL('../../..', import.meta.url).pathname;
-const tag = 'shopmesh/stats-service:test';
-let engine: DockerEngine;
-test.before(() => {
-  if (ready) engine = { host: dockerHost, cli: server('DOCKER_CLI') ?? 'docker' };
-});
-
-it('the image builds: uid 1000, WORKDIR /app, node dist/main.js, no HEALTHCHECK, no build tools', async () => {
-  const built = await buildServiceImage({ engine, repoRoot, service: 'stats-service', baseImage: baseImage!, tag });
-  assert.is(built.code, 0, built.stderr.slice(-3000));
-  assert.equal(await inspectServiceImage(engine, tag), {
-    uid: '1000',
-    cmd: '["node","dist/main.js"]',
-    workingDir: '/app',
-    hasHealthcheck: false,
-    devTools: [],
-  });
-});
-
-it('node dist/main.js without configuration exits 1 naming the missing variables', async () => {
-  const result = await docker(engine, ['run', '--rm', '--network', 'host', tag]);
-  assert.is(result.code, 1);
-  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL']) {
-    assert.ok(result.stderr.includes(name), `${name} named in: ${result.stderr}`);
-  }
-});
-
-it('dist/migrate.js applies the schema; the service then answers /healthz and /readyz, and stops cleanly', async () => {
-  const database = await createTestDatabase(postgresUrl!, 'stats_image');
-  const migrate = await docker(engine, ['run', '--rm', '--network', 'host', '-e', `DATABASE_URL=${database.url}`, tag, 'node', 'dist/migrate.js']);
-  assert.is(migrate.code, 0, migrate.stderr + migrate.stdout);
-  const port = await freeTcpPort();
-  const suffix = uniqueSuffix();
-  const container = await runContainer(engine, {
-    tag,
-    name: `stats-image-${suffix}`,
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: kafkaBrokers!,
-      AUTH_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
-      ORDER_EVENTS_TOPIC: `order-events-image-${suffix}`,
-      REVIEW_EVENTS_TOPIC: `review-events-image-${suffix}`,
-      KAFKA_GROUP_ID: `stats-image-${suffix}`,
-    },
-  });
-  try {
-    const url = `http://127.0.0.1:${port}`;
-    assert.is(await waitForStatus(`${url}/healthz`), 200, await container.logs());
-    assert.is(await waitForStatus(`${url}/readyz`, 200, 60_000), 200, await container.logs());
-    const readiness = (await (await fetch(`${url}/readyz`)).json()) as { checks: unknown };
-    assert.equal(readiness.checks, { postgres: 'ok', kafka: 'ok' });
+imageSuite({
+  service: 'stats-service',
+  needs: ['KAFKA_BROKERS'],
+  hasDatabase: true,
+  misconfigured: { mentions: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL'] },
+  async dependencies({ servers, databaseUrl }) {
+    const suffix = uniqueSuffix();
+    return {
+      env: {
+        DATABASE_URL: databaseUrl!,
+        KAFKA_BROKERS: servers.KAFKA_BROKERS,
+        // Only fetched to verify a token; the public route below needs none.
+        AUTH_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
+        ORDER_EVENTS_TOPIC: `order-events-image-${suffix}`,
+        REVIEW_EVENTS_TOPIC: `review-events-image-${suffix}`,
+        KAFKA_GROUP_ID: `stats-image-${suffix}`,
+      },
+    };
+  },
+  containers: [{ readinessChecks: ['postgres', 'kafka'] }],
+  async probe(url) {
     const product = await fetch(`${url}/products/unknown-product`);
     assert.equal(await product.json(), { productId: 'unknown-product', sold: 0, revenue: 0, ratingCount: 0, ratingAverage: 0 });
-    assert.is(await container.stop(), 0, 'SIGTERM ends the process cleanly');
-  } finally {
-    await container.remove();
-    await database.drop();
-  }
+  },
 });
-
-test.run();
