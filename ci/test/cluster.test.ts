@@ -26,7 +26,6 @@ let kube: Kube;
 let work = '';
 let kubeconfig = '';
 let commandLog = '';
-let createdIngress = false;
 
 const KIND_STAND_IN = `#!/usr/bin/env bash
 # Stand-in for kind: records its command line and keeps the list of clusters in a file.
@@ -113,32 +112,30 @@ cluster.before(async () => {
 
   // What `istioctl install` would have created: the ingress gateway Service, not yet a NodePort.
   await applyObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'shopmesh.test/used-by': 'ci' } } }]);
-  try {
-    await kube.core.readNamespacedService({ name: 'istio-ingressgateway', namespace: 'istio-system' });
-  } catch (error) {
+  // Another run may have left its own version behind: start from the fixture, always.
+  await kube.core.deleteNamespacedService({ name: 'istio-ingressgateway', namespace: 'istio-system' }).catch((error: unknown) => {
     if (!isStatus(error, 404)) throw error;
-    await kube.core.createNamespacedService({
-      namespace: 'istio-system',
-      body: {
-        metadata: { name: 'istio-ingressgateway' },
-        spec: {
-          type: 'LoadBalancer',
-          selector: { istio: 'ingressgateway' },
-          ports: [
-            { name: 'http2', port: 80, targetPort: 8080 },
-            { name: 'https', port: 443, targetPort: 8443 },
-          ],
-        },
+  });
+  await kube.core.createNamespacedService({
+    namespace: 'istio-system',
+    body: {
+      metadata: { name: 'istio-ingressgateway' },
+      spec: {
+        type: 'LoadBalancer',
+        selector: { istio: 'ingressgateway' },
+        ports: [
+          { name: 'http2', port: 80, targetPort: 8080 },
+          { name: 'https', port: 443, targetPort: 8443 },
+        ],
       },
-    });
-    createdIngress = true;
-  }
+    },
+  });
 });
 
 cluster.after(async () => {
   if (!target) return;
   await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  if (createdIngress) await kube.core.deleteNamespacedService({ name: 'istio-ingressgateway', namespace: 'istio-system' }).catch(() => undefined);
+  await kube.core.deleteNamespacedService({ name: 'istio-ingressgateway', namespace: 'istio-system' }).catch(() => undefined);
   await kube.apps.deleteNamespacedDeployment({ name: 'istiod', namespace: 'istio-system' }).catch(() => undefined);
   for (const name of ['prometheus', 'grafana', 'kiali']) {
     await kube.core.deleteNamespacedConfigMap({ name: `${ADDON_PREFIX}${name}`, namespace: 'istio-system' }).catch(() => undefined);

@@ -27,7 +27,8 @@ DOCKER_CLI=/usr/bin/docker
 docker_cli() { "$DOCKER_CLI" -H "unix://$DOCKER_SOCKET" "$@"; }
 
 docker_install() {
-  apt_ensure docker.io containerd runc || die docker "cannot install docker.io containerd runc"
+  # docker-registry: the build tests push to a loopback registry of their own (never started here).
+  apt_ensure docker.io containerd runc docker-registry || die docker "cannot install docker.io containerd runc docker-registry"
   [[ -x /usr/sbin/dockerd && -x $DOCKER_CLI && -x /usr/bin/containerd ]] \
     || die docker "dockerd, docker or containerd missing after installing docker.io"
 }

@@ -332,14 +332,16 @@ kube_start() {
   wait_until kube-scheduler 60 kube_scheduler_healthy
 
   # HOME: kwok also reads ~/.kwok/kwok.yaml; its own empty home keeps its built-in stages
-  # (node-fast, node heartbeat with lease, pod-fast) the only configuration.
+  # (node-fast, node heartbeat, pod-fast) the only configuration. Node leases: without them
+  # the node-lifecycle controller marks the fake nodes NotReady after its grace period and
+  # sets every Pod's Ready condition to False, which kwok never sets back.
   mkdir -p "$KUBE_DATA_DIR/kwok-home"
   start_daemon kwok "--server-address=127.0.0.1:$PORT_KWOK" \
     env HOME="$KUBE_DATA_DIR/kwok-home" "$KWOK_BIN_DIR/kwok" \
     --kubeconfig="$KUBE_KUBECONFIG" --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector=type=kwok \
-    --server-address="127.0.0.1:$PORT_KWOK" --cidr=10.244.0.0/16
+    --server-address="127.0.0.1:$PORT_KWOK" --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
   wait_until kwok 60 kube_kwok_healthy
 
   kube_nodes_ready || {

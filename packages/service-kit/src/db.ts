@@ -7,6 +7,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import type { ServiceHooks } from './service.ts';
 
 export interface Postgres<S extends Record<string, unknown>> {
   db: NodePgDatabase<S>;
@@ -50,6 +51,14 @@ export function createPostgres<S extends Record<string, unknown>>(
       await pool.end();
     },
   };
+}
+
+/** The service's pool (see `createPostgres`), with the readiness check `postgres` and closed at shutdown. */
+export function connectPostgres<S extends Record<string, unknown>>(service: ServiceHooks, url: string, schema: S): Postgres<S> {
+  const postgres = createPostgres(url, schema, { log: service.log });
+  service.addReadinessCheck('postgres', postgres.check);
+  service.onClose(postgres.close);
+  return postgres;
 }
 
 const DESTRUCTIVE_SQL = /\b(drop\s+(table|column|schema|database)|truncate)\b/i;

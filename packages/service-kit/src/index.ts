@@ -2,7 +2,7 @@
 // separate entries (`@shopmesh/service-kit/db`, `/kafka`, `/redis`) so a service loads only its own.
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { defineService, buildService, runService } from './service.ts';
-export type { App, ServiceContext, ServiceDefinition, BuiltService, BuildOptions } from './service.ts';
+export type { App, ServiceContext, ServiceDefinition, ServiceHooks, BuiltService, BuildOptions } from './service.ts';
 export { ConfigError, loadConfig, urlVar, hostListVar, pemVar, topicVar, type BaseConfig } from './config.ts';
 export {
   HttpError,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Kafka, Partitioners, logLevel, type Admin, type Producer, type Consumer, type LogEntry } from 'kafkajs';
-import type { ServiceContext } from './service.ts';
+import type { ServiceHooks } from './service.ts';
 
 /** The contract's topics. Consumers read theirs from a variable defaulting to these (`topicVar`). */
 export const TOPICS = {
@@ -228,9 +228,6 @@ export async function startEventConsumer(options: {
     },
   };
 }
-
-/** The parts of a service's `setup` context the start-up helpers below use. */
-export type ServiceHooks = Pick<ServiceContext<unknown>, 'log' | 'addReadinessCheck' | 'onClose'>;
 
 /**
  * A service's event consumer (see `startEventConsumer`), with the readiness check `kafka` and

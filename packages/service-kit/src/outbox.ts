@@ -4,7 +4,8 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { createEventProducer, createKafka, type EventEnvelope, type EventProducer, type ServiceHooks } from './kafka.ts';
+import { createEventProducer, createKafka, type EventEnvelope, type EventProducer } from './kafka.ts';
+import type { ServiceHooks } from './service.ts';
 
 /** Pending events. Re-export it from a producing service's `src/db/schema.ts`. */
 export const outboxEvents = pgTable(

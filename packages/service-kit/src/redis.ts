@@ -2,6 +2,7 @@
 // most one reconnection attempt, then fails, so requests answer 503 instead of hanging) and to
 // reconnect on its own when it comes back.
 import { Redis } from 'ioredis';
+import type { ServiceHooks } from './service.ts';
 
 export interface RedisStore {
   redis: Redis;
@@ -32,4 +33,12 @@ export function createRedis(url: string, log?: { warn(obj: object, msg?: string)
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The service's Redis (see `createRedis`), with the readiness check `redis` and closed at shutdown. */
+export function connectRedis(service: ServiceHooks, url: string): RedisStore {
+  const store = createRedis(url, service.log);
+  service.addReadinessCheck('redis', store.check);
+  service.onClose(store.close);
+  return store;
 }

@@ -43,6 +43,9 @@ export interface ServiceContext<Config> {
   metrics: Registry;
 }
 
+/** What the kit's helpers that wire a store or broker into a service take (`connectPostgres(service, ...)`). */
+export type ServiceHooks = Pick<ServiceContext<unknown>, 'log' | 'addReadinessCheck' | 'onClose'>;
+
 export interface ServiceDefinition<S extends TObject> {
   name: string;
   /** The service's port (ARCHITECTURE.md); PORT overrides it. */

@@ -1,7 +1,7 @@
 // auth-service: accounts, passwords and the tokens every other service trusts.
 import rateLimit from '@fastify/rate-limit';
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { createPostgres } from '@shopmesh/service-kit/db';
+import { connectPostgres } from '@shopmesh/service-kit/db';
 import { ensureAdmin } from './accounts.ts';
 import { authConfigSchema } from './config.ts';
 import { schema } from './db/schema.ts';
@@ -12,11 +12,10 @@ export const authService = defineService({
   name: 'auth-service',
   port: 3001,
   config: authConfigSchema,
-  async setup({ app, config, log, addReadinessCheck, onClose }) {
+  async setup(service) {
+    const { app, config, log } = service;
     const keys = await loadSigningKeys(config.JWT_PRIVATE_KEY);
-    const postgres = createPostgres(config.DATABASE_URL, schema, { log });
-    addReadinessCheck('postgres', postgres.check);
-    onClose(postgres.close);
+    const postgres = connectPostgres(service, config.DATABASE_URL, schema);
 
     const admin = await ensureAdmin(postgres.db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
     log.info({ email: config.ADMIN_EMAIL, admin }, 'admin account checked');

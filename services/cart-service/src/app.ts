@@ -1,6 +1,6 @@
 // cart-service: each user's cart in Redis, priced against product-service.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { createRedis } from '@shopmesh/service-kit/redis';
+import { connectRedis } from '@shopmesh/service-kit/redis';
 import { createProductCatalog } from '@shopmesh/service-kit/peers';
 import { createCartStore } from './cart-store.ts';
 import { cartConfigSchema } from './config.ts';
@@ -10,10 +10,9 @@ export const cartService = defineService({
   name: 'cart-service',
   port: 3003,
   config: cartConfigSchema,
-  async setup({ app, config, log, addReadinessCheck, onClose }) {
-    const redis = createRedis(config.REDIS_URL, log);
-    addReadinessCheck('redis', redis.check);
-    onClose(redis.close);
+  async setup(service) {
+    const { app, config, addReadinessCheck } = service;
+    const redis = connectRedis(service, config.REDIS_URL);
     const catalog = createProductCatalog(config.PRODUCT_SERVICE_URL);
     addReadinessCheck('product-service', catalog.check);
 

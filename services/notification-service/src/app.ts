@@ -1,7 +1,7 @@
 // notification-service: a notification per order event, listed to the order's user.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
 import { consumeEvents } from '@shopmesh/service-kit/kafka';
-import { createRedis } from '@shopmesh/service-kit/redis';
+import { connectRedis } from '@shopmesh/service-kit/redis';
 import { notificationConfigSchema } from './config.ts';
 import { createNotificationEventHandler } from './consumer.ts';
 import { createNotificationStore } from './notifications.ts';
@@ -12,10 +12,8 @@ export const notificationService = defineService({
   port: 3008,
   config: notificationConfigSchema,
   async setup(service) {
-    const { app, config, log, addReadinessCheck, onClose } = service;
-    const redis = createRedis(config.REDIS_URL, log);
-    addReadinessCheck('redis', redis.check);
-    onClose(redis.close);
+    const { app, config, log } = service;
+    const redis = connectRedis(service, config.REDIS_URL);
     const store = createNotificationStore(redis.redis, {
       keptPerUser: config.NOTIFICATIONS_KEPT_PER_USER,
       dedupeTtlSeconds: config.EVENT_DEDUPE_TTL_SECONDS,

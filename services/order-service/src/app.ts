@@ -1,6 +1,6 @@
 // order-service: orders placed from the cart, re-priced, charged once, announced on order-events.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { createPostgres } from '@shopmesh/service-kit/db';
+import { connectPostgres } from '@shopmesh/service-kit/db';
 import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { startOutbox } from '@shopmesh/service-kit/outbox';
 import { createProductCatalog } from '@shopmesh/service-kit/peers';
@@ -17,10 +17,8 @@ export const orderService = defineService({
   port: 3004,
   config: orderConfigSchema,
   async setup(service) {
-    const { app, config, log, addReadinessCheck, onClose } = service;
-    const postgres = createPostgres(config.DATABASE_URL, schema, { log });
-    addReadinessCheck('postgres', postgres.check);
-    onClose(postgres.close);
+    const { app, config, log, addReadinessCheck } = service;
+    const postgres = connectPostgres(service, config.DATABASE_URL, schema);
     const outbox = startOutbox(service, {
       db: postgres.db,
       brokers: config.KAFKA_BROKERS,

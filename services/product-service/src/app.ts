@@ -1,7 +1,7 @@
 // product-service: the catalogue. v1 reads PostgreSQL; v2 (SERVICE_VERSION=v2, same code) reads
 // through a Redis cache. Changes are published to `product-events` through an outbox.
 import { ConfigError, buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { createPostgres } from '@shopmesh/service-kit/db';
+import { connectPostgres } from '@shopmesh/service-kit/db';
 import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { startOutbox } from '@shopmesh/service-kit/outbox';
 import { createRedis } from '@shopmesh/service-kit/redis';
@@ -21,9 +21,7 @@ export const productService = defineService({
       throw new ConfigError(['missing required environment variable REDIS_URL (product-service v2 caches in Redis)']);
     }
 
-    const postgres = createPostgres(config.DATABASE_URL, schema, { log });
-    addReadinessCheck('postgres', postgres.check);
-    onClose(postgres.close);
+    const postgres = connectPostgres(service, config.DATABASE_URL, schema);
     const outbox = startOutbox(service, {
       db: postgres.db,
       brokers: config.KAFKA_BROKERS,

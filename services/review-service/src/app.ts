@@ -1,6 +1,6 @@
 // review-service: one review per user and product, announced on review-events.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { createPostgres } from '@shopmesh/service-kit/db';
+import { connectPostgres } from '@shopmesh/service-kit/db';
 import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { startOutbox } from '@shopmesh/service-kit/outbox';
 import { createProductCatalog } from '@shopmesh/service-kit/peers';
@@ -14,10 +14,8 @@ export const reviewService = defineService({
   port: 3005,
   config: reviewConfigSchema,
   async setup(service) {
-    const { app, config, log, addReadinessCheck, onClose } = service;
-    const postgres = createPostgres(config.DATABASE_URL, schema, { log });
-    addReadinessCheck('postgres', postgres.check);
-    onClose(postgres.close);
+    const { app, config, addReadinessCheck } = service;
+    const postgres = connectPostgres(service, config.DATABASE_URL, schema);
     const outbox = startOutbox(service, {
       db: postgres.db,
       brokers: config.KAFKA_BROKERS,

@@ -1,6 +1,6 @@
 // stats-service: sales and per-product aggregates built from order and review events.
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { createPostgres } from '@shopmesh/service-kit/db';
+import { connectPostgres } from '@shopmesh/service-kit/db';
 import { consumeEvents } from '@shopmesh/service-kit/kafka';
 import { statsConfigSchema } from './config.ts';
 import { createStatsEventHandler } from './consumer.ts';
@@ -12,10 +12,8 @@ export const statsService = defineService({
   port: 3007,
   config: statsConfigSchema,
   async setup(service) {
-    const { app, config, log, addReadinessCheck, onClose } = service;
-    const postgres = createPostgres(config.DATABASE_URL, schema, { log });
-    addReadinessCheck('postgres', postgres.check);
-    onClose(postgres.close);
+    const { app, config, log } = service;
+    const postgres = connectPostgres(service, config.DATABASE_URL, schema);
 
     await consumeEvents(service, {
       brokers: config.KAFKA_BROKERS,

@@ -21,6 +21,8 @@ export interface CallOptions {
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
   headers?: Record<string, string>;
+  /** A call without an answer by then fails the test instead of hanging it (default 30 s). */
+  timeoutMs?: number;
 }
 
 /** `method path` on the service at `baseUrl`; never throws on an error status. */
@@ -32,6 +34,7 @@ export async function callJson(baseUrl: string, method: string, path: string, op
     method,
     headers,
     body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
