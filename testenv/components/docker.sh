@@ -67,6 +67,14 @@ EOF
   mv "$DOCKER_CONTAINERD_CONFIG.tmp" "$DOCKER_CONTAINERD_CONFIG"
 }
 
+# docker_bound_disk: every test build adds images and BuildKit cache; without a bound they fill
+# the disk over a few runs. Keeps the build cache under DOCKER_KEEP_BUILD_CACHE and drops unused
+# images older than three days (the base image is re-imported from its cached tarball if needed).
+docker_bound_disk() {
+  DOCKER_HOST="unix://$DOCKER_SOCKET" "$DOCKER_CLI" builder prune -f --keep-storage "${DOCKER_KEEP_BUILD_CACHE:-8GB}" >>"$LOG_DIR/docker.log" 2>&1 || true
+  DOCKER_HOST="unix://$DOCKER_SOCKET" "$DOCKER_CLI" image prune -a -f --filter until=72h >>"$LOG_DIR/docker.log" 2>&1 || true
+}
+
 docker_start() {
   if ! docker_check; then
     docker_write_containerd_config
@@ -93,6 +101,7 @@ docker_start() {
     fi
     wait_until docker 90 docker_check
   fi
+  docker_bound_disk
   # DOCKER_CLI: the Debian client of the same release; a newer client found first on PATH may
   # lack the buildx plugin, and then cannot build with BuildKit (needed for build secrets).
   env_fragment docker "DOCKER_HOST=unix://$DOCKER_SOCKET" "DOCKER_CLI=$DOCKER_CLI"

@@ -1,17 +1,16 @@
 // The service-to-service client against a real local HTTP server.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DependencyUnavailableError } from '../src/errors.ts';
 import { createHttpClient } from '../src/http-client.ts';
+import { startLocalServer, type LocalServer } from './fixtures/http-server.ts';
 
-let peer: Server;
+let peer: LocalServer;
 let healthStatus = 200;
 let baseUrl: string;
 
 test.before(async () => {
-  peer = createServer((request, response) => {
+  peer = await startLocalServer((request, response) => {
     const send = (status: number, body: unknown): void => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
@@ -29,13 +28,9 @@ test.before(async () => {
     }
     send(404, {});
   });
-  await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-test.after(() => {
-  peer.closeAllConnections();
-  peer.close();
-});
+test.after(() => peer.close());
 
 test('2xx and 4xx answers are returned with their JSON body', async () => {
   const client = createHttpClient({ name: 'peer', baseUrl });

@@ -1,10 +1,9 @@
 // product-service's client against a real local HTTP server answering as product-service does.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DependencyUnavailableError } from '../src/errors.ts';
 import { createProductCatalog } from '../src/peers.ts';
+import { startLocalServer, type LocalServer } from './fixtures/http-server.ts';
 
 const mug = { id: 'p-1', name: 'Mug', description: 'A mug', category: 'kitchen', price: 1250, stock: 3 };
 const answers: Record<string, [number, unknown]> = {
@@ -16,21 +15,17 @@ const answers: Record<string, [number, unknown]> = {
   '/healthz': [200, { status: 'ok' }],
 };
 
-let peer: Server;
+let peer: LocalServer;
 let baseUrl: string;
 test.before(async () => {
-  peer = createServer((request, response) => {
+  peer = await startLocalServer((request, response) => {
     const [status, body] = answers[request.url ?? ''] ?? [404, {}];
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-test.after(() => {
-  peer.closeAllConnections();
-  peer.close();
-});
+test.after(() => peer.close());
 
 const failure = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(() => assert.unreachable('expected a failure'), (error: unknown) => error);

@@ -1,14 +1,13 @@
 // The testing helpers themselves: polling, JSON calls against a real local server, proxies by URL.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { callJson, eventually, startTcpProxy } from '../src/testing.ts';
+import { startLocalServer, type LocalServer } from './fixtures/http-server.ts';
 
-let peer: Server;
+let peer: LocalServer;
 let baseUrl: string;
 test.before(async () => {
-  peer = createServer((request, response) => {
+  peer = await startLocalServer((request, response) => {
     let text = '';
     request.on('data', (chunk: Buffer) => (text += chunk.toString()));
     request.on('end', () => {
@@ -17,13 +16,9 @@ test.before(async () => {
       response.end(JSON.stringify({ method: request.method, auth: request.headers.authorization ?? null, type: request.headers['content-type'] ?? null, text }));
     });
   });
-  await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+  baseUrl = peer.url;
 });
-test.after(() => {
-  peer.closeAllConnections();
-  peer.close();
-});
+test.after(() => peer.close());
 
 test('eventually returns the first passing result; at the deadline it rethrows the last failure', async () => {
   let attempts = 0;
