@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import { ConfigError, baseConfigSchema, loadConfig, type BaseConfig } from './config.ts';
 import { installErrorHandling, replyWithError } from './errors.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
-import { REQUEST_ID_HEADER, installRequestIdEcho, loggingOptions } from './logging.ts';
+import { REQUEST_ID_HEADER, installAccessLog, installRequestIdEcho, loggingOptions } from './logging.ts';
 import { installMetrics } from './metrics.ts';
 import { installValidation } from './validation.ts';
 
@@ -93,6 +93,7 @@ export async function buildService<S extends TObject>(
   installValidation(app);
   installErrorHandling(app);
   installRequestIdEcho(app);
+  installAccessLog(app);
   const metrics = installMetrics(app, { service: definition.name, version: config.SERVICE_VERSION });
   const readiness = installHealth(app);
   // While draining, answers close their connection: a kept-alive idle socket would otherwise

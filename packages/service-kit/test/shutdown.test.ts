@@ -1,35 +1,9 @@
 // Graceful shutdown of a real process: SIGTERM lets the in-flight request finish, refuses new
 // connections, runs the close hooks after, and exits 0. A bad configuration exits 1 naming it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { freeTcpPort } from '../src/testing.ts';
+import { startSlowService as start, waitForHealth } from './fixtures/slow-service-process.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-
-const fixture = new URL('./fixtures/slow-service.ts', import.meta.url).pathname;
-
-function start(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} never became healthy`);
-}
 
 test('SIGTERM: the in-flight request completes, new connections are refused, hooks run, exit 0', async () => {
   const port = await freeTcpPort();
