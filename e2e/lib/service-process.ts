@@ -5,13 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface ProcessSpec {
-  name: string;
-  command: string[];
-  cwd: string;
-  env: Record<string, string>;
-  logFile: string;
-}
+import type { ProcessSpec } from '../../dev/processes.ts';
+
+export type { ProcessSpec };
 
 export interface ServiceProcess {
   name: string;
