@@ -76,10 +76,13 @@ function printReports(reports: readonly RunReport[]): void {
   for (const item of reports) {
     console.log('');
     console.log(`${item.label}:`);
-    console.log(`  images rebuilt:                       ${names(item.built)}`);
-    console.log(`  images reused from local Docker engine: ${names(item.fromEngine)}`);
-    console.log(`  images already in the registry:       ${names(item.alreadyInRegistry)}`);
-    console.log(`  Deployments rolled:                   ${names(item.rolled)}`);
+    const outcomes: [string, readonly string[]][] = [
+      ['images rebuilt', item.built],
+      ['images taken from the local Docker engine', item.fromEngine],
+      ['images already in the registry', item.alreadyInRegistry],
+      ['Deployments rolled', item.rolled],
+    ];
+    for (const [title, list] of outcomes) console.log(`  ${`${title}:`.padEnd(44)}${names(list)}`);
   }
 }
 
@@ -124,9 +127,13 @@ async function main(): Promise<number> {
 
   printReports(reports);
   const cold = reports[0];
-  if (cold && cold.fromEngine.length > 0) {
+  if (cold) {
     console.log('');
-    console.log(`note: the cold run started with an empty registry and namespace, but ${cold.fromEngine.length} images were already in the local Docker engine (same input digest) and were pushed without rebuilding`);
+    console.log(
+      cold.fromEngine.length > 0
+        ? `note: the cold run started with an empty registry and a new namespace, but ${cold.fromEngine.length} images were already in the local Docker engine (same input digest) and were pushed without a rebuild`
+        : 'note: the cold run started with an empty registry and a new namespace, and no image was in the local Docker engine: every image was built',
+    );
   }
   console.log('');
   for (const problem of problems) console.log(`ERROR: ${problem}`);
