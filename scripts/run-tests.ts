@@ -4,9 +4,11 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { isCI } from '../packages/testkit/src/index.ts';
 
 const root = join(import.meta.dirname, '..');
 const IGNORED = new Set(['node_modules', '.git', 'dist', 'results']);
+const ciRun = isCI();
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 20 * 60_000);
 
 function findTestFiles(dir: string, inTestDir = false): string[] {
@@ -64,8 +66,9 @@ function runFile(file: string): Promise<FileResult> {
         resolve({ file, passed: 0, failed: 1, skipped: 0, exitCode });
         return;
       }
-      // uvu's Total counts the tests that ran; skipped ones are outside it.
-      let failed = summary.total - summary.passed;
+      // uvu's Total counts the tests that ran; skipped ones are outside it. Under CI a skipped
+      // test is a failure: every suite must run against its real server.
+      let failed = summary.total - summary.passed + (ciRun ? summary.skipped : 0);
       // A non-zero exit after a clean summary (an error after the tests) still fails the file.
       if (failed === 0 && exitCode !== 0) failed = 1;
       resolve({ file, passed: summary.passed, failed, skipped: summary.skipped, exitCode });

