@@ -81,6 +81,9 @@ class RolloutWatcher {
       this.resolve = resolve;
       this.reject = reject;
     });
+    // An informer's first list can already find a crashing pod and reject `done` while the
+    // informers are still starting, before `await done` below: mark it handled now.
+    done.catch(() => undefined);
     const timer = setTimeout(() => this.fail(this.deadlineError()), this.options.deadlineMs);
     try {
       this.makeInformers();
