@@ -45,6 +45,17 @@ DOCKER_SOCKET="$RUN_DIR/docker.sock"
 
 log() { printf '[testenv] %s\n' "$*" >&2; }
 
+# testenv_lock: one `up` or `down` at a time on this machine. Test runs from several checkouts
+# call `up` together; unserialised, they raced on the certificates and the env file. The lock is
+# held until the calling script exits; a second caller waits, then finds everything running.
+testenv_lock() {
+  exec 7>"$TESTENV_HOME/.lifecycle.lock"
+  if ! flock -n 7; then
+    log "another testenv up/down is running; waiting for it"
+    flock 7
+  fi
+}
+
 # die COMPONENT MESSAGE: stop with the component named and, when it has one, its log file.
 die() {
   local component=$1; shift
@@ -110,7 +121,7 @@ start_daemon() {
   pid_of "$name" >/dev/null && return 0
   : >>"$LOG_DIR/$name.log"
   printf '\n=== %s start %s\n' "$(date -Is)" "$*" >>"$LOG_DIR/$name.log"
-  setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+  setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 7>&- &
   local pid=$!
   printf '%s\n%s\n%s\n' "$pid" "$(proc_start_time "$pid")" "$label" >"$RUN_DIR/$name.pid"
 }
