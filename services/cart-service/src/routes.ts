@@ -1,4 +1,5 @@
-// GET / (the user's cart), PUT /items/:productId {quantity}, DELETE /.
+// GET / (the user's cart), PUT /items/:productId {quantity}, POST /removals (an order's quantities
+// out, once per order), DELETE /.
 import { Type, conflict, currentUser, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
 import type { ProductCatalog } from '@shopmesh/service-kit/peers';
 import { pricedCart } from './cart.ts';
@@ -22,6 +23,20 @@ const ProductParams = Type.Object({
 });
 const QuantityBody = Type.Object(
   { quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }) },
+  { additionalProperties: false },
+);
+
+const RemovalBody = Type.Object(
+  {
+    orderId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }),
+    items: Type.Array(
+      Type.Object(
+        { productId: ProductParams.properties.productId, quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -49,6 +64,18 @@ export function registerCartRoutes(app: App, deps: CartRoutesDeps): void {
       }
       await store.setQuantity(userId, productId, quantity);
       return pricedCart(userId, store, catalog);
+    },
+  );
+
+  // A paid order takes what it bought out of the cart: lines added meanwhile (or more of a product
+  // than was ordered) stay. Applied once per order id, so a retry removes nothing more.
+  app.post(
+    '/removals',
+    { onRequest: guard.user, schema: { body: RemovalBody, response: { 200: Type.Object({ applied: Type.Boolean(), cart: CartBody }) } } },
+    async (request) => {
+      const userId = currentUser(request).id;
+      const applied = await store.removeOrdered(userId, request.body.orderId, request.body.items);
+      return { applied, cart: await pricedCart(userId, store, catalog) };
     },
   );
 
