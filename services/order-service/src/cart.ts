@@ -1,4 +1,4 @@
-// The user's cart at cart-service, read and cleared on the user's behalf: the user's own bearer
+// The user's cart at cart-service, read and trimmed on the user's behalf: the user's own bearer
 // token is forwarded, so cart-service applies the same authentication as to the user.
 import { DependencyUnavailableError, createHttpClient } from '@shopmesh/service-kit';
 
@@ -9,7 +9,8 @@ export interface CartLine {
 
 export interface CartClient {
   lines(authorization: string): Promise<CartLine[]>;
-  clear(authorization: string): Promise<void>;
+  /** Takes a paid order's quantities out of the cart (once per order; lines added since stay). */
+  removeOrdered(authorization: string, orderId: string, lines: CartLine[]): Promise<void>;
   /** Readiness: cart-service answers. */
   check(): Promise<void>;
 }
@@ -27,9 +28,10 @@ export function createCartClient(baseUrl: string): CartClient {
       if (response.status !== 200 || !isCart(response.body)) throw unexpected('GET /', response.status);
       return response.body.items.map(({ productId, quantity }) => ({ productId, quantity }));
     },
-    async clear(authorization) {
-      const response = await client.request('DELETE', '/', { headers: { authorization } });
-      if (response.status !== 204) throw unexpected('DELETE /', response.status);
+    async removeOrdered(authorization, orderId, lines) {
+      const items = lines.map(({ productId, quantity }) => ({ productId, quantity }));
+      const response = await client.request('POST', '/removals', { body: { orderId, items }, headers: { authorization } });
+      if (response.status !== 200) throw unexpected('POST /removals', response.status);
     },
     check: client.check,
   };
