@@ -3,7 +3,7 @@
 // step is idempotent by order id (product-service's reservations, payment-service's charges and
 // voids, the conditional status change), so a retried request, a second replica and the
 // reconciler may all work on one order at once: it is reserved once, charged once, ends once.
-import { HttpError, conflict } from '@shopmesh/service-kit';
+import { conflict, type HttpError } from '@shopmesh/service-kit';
 import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { enqueueEvent, type OutboxRelay } from '@shopmesh/service-kit/outbox';
 import type { CartClient } from './cart.ts';
