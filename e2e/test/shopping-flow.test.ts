@@ -142,6 +142,8 @@ step('the gateway routes by prefix to both product-service versions, and does no
   assert.is((await api('POST', '/charges', { body: { orderId: 'x', amount: 1 } })).status, 404, 'payment-service has no public route');
   const internal = await api('PUT', `/products/internal/reservations/${randomUUID()}`, { body: { items: [] } });
   assert.equal([internal.status, internal.headers.get('x-shopmesh-upstream')], [404, null], "product-service's internal API is not routed");
+  const internalCart = await api('POST', `/cart/internal/carts/${randomUUID()}/removals`, { body: {} });
+  assert.equal([internalCart.status, internalCart.headers.get('x-shopmesh-upstream')], [404, null], "cart-service's internal API is not routed");
   assert.is((await api('GET', '/orders/')).status, 401, '/orders/ reaches order-service, which wants a token');
 });
 

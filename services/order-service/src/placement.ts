@@ -48,21 +48,21 @@ export class TotalChangedError extends HttpError {
 export function createOrderPlacement(deps: PlacementDeps) {
   const { orders, cart, catalog, settlement } = deps;
 
-  const resume = async (existing: Order, authorization: string): Promise<Placement> => ({
-    order: await settlement.complete(existing, { authorization, onRefusal: 'discard' }),
+  const resume = async (existing: Order): Promise<Placement> => ({
+    order: await settlement.complete(existing, { onRefusal: 'discard' }),
     created: false,
   });
 
   return async function placeOrder(request: PlacementRequest): Promise<Placement> {
     const { userId, idempotencyKey, authorization } = request;
     const existing = await orders.findByKey(userId, idempotencyKey);
-    if (existing) return resume(existing, authorization);
+    if (existing) return resume(existing);
 
     const lines = await cart.lines(authorization);
     if (lines.length === 0) {
       // A concurrent duplicate may have placed the order and emptied the cart since the look-up.
       const placedMeanwhile = await orders.findByKey(userId, idempotencyKey);
-      if (placedMeanwhile) return resume(placedMeanwhile, authorization);
+      if (placedMeanwhile) return resume(placedMeanwhile);
       throw conflict('the cart is empty', 'empty_cart');
     }
     const { items, total } = await priceCart(lines, catalog);
@@ -78,9 +78,9 @@ export function createOrderPlacement(deps: PlacementDeps) {
       // A concurrent duplicate inserted first; the unique index made this insert wait for it.
       const winner = await orders.findByKey(userId, idempotencyKey);
       if (!winner) return placeOrder(request); // it was discarded for lack of stock meanwhile: try afresh
-      return resume(winner, authorization);
+      return resume(winner);
     }
-    return { order: await settlement.complete(pending, { authorization, onRefusal: 'discard' }), created: true };
+    return { order: await settlement.complete(pending, { onRefusal: 'discard' }), created: true };
   };
 }
 

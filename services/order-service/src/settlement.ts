@@ -1,5 +1,5 @@
 // Taking a pending order to its end: reserve its stock, charge it, record the outcome, then give
-// the stock back (payment_failed, cancelled) or take the quantities out of the cart (paid). Every
+// the stock back (payment_failed, cancelled) or take its quantities out of the user's cart (paid). Every
 // step is idempotent by order id (product-service's reservations, payment-service's charges and
 // voids, the conditional status change), so a retried request, a second replica and the
 // reconciler may all work on one order at once: it is reserved once, charged once, ends once.
@@ -23,8 +23,6 @@ export interface SettlementDeps {
 }
 
 export interface CompleteOptions {
-  /** The user's Authorization header: with it, a paid order's quantities leave the user's cart. */
-  authorization?: string;
   /**
    * When product-service refuses the stock: `discard` the order (the placing request answers 409
    * and nothing stays), or `cancel` it (an order the user has already seen).
@@ -54,18 +52,18 @@ export function createSettlement(deps: SettlementDeps) {
     }
   }
 
-  async function afterEnd(order: Order, authorization: string | undefined): Promise<void> {
+  async function afterEnd(order: Order): Promise<void> {
     if (releasesStock(order.status)) await releaseStock(order);
-    if (order.status === 'paid' && authorization !== undefined) {
+    if (order.status === 'paid') {
       // The order is paid whatever happens here; a cart left full is the lesser harm.
       await cart
-        .removeOrdered(authorization, order.id, order.items)
+        .removeOrdered(order.userId, order.id, order.items)
         .catch((error: unknown) => log.warn({ err: error, orderId: order.id }, 'could not take the order out of the cart'));
     }
   }
 
   /** Records how the order ended; the order as it is when another settler got there first. */
-  async function end(order: Order, outcome: PaymentOutcome, authorization: string | undefined): Promise<Order> {
+  async function end(order: Order, outcome: PaymentOutcome): Promise<Order> {
     const ended = await orders.move(
       order.id,
       'pending',
@@ -75,7 +73,7 @@ export function createSettlement(deps: SettlementDeps) {
     );
     if (!ended) return (await orders.findById(order.id)) ?? order;
     outbox.wake();
-    await afterEnd(ended, authorization);
+    await afterEnd(ended);
     return ended;
   }
 
@@ -83,7 +81,7 @@ export function createSettlement(deps: SettlementDeps) {
   async function reserve(order: Order, options: CompleteOptions): Promise<Order> {
     const refusal = await stock.reserve(order.id, order.items);
     if (refusal) {
-      if (options.onRefusal === 'cancel') return end(order, { status: 'cancelled', failureReason: refusal.message }, undefined);
+      if (options.onRefusal === 'cancel') return end(order, { status: 'cancelled', failureReason: refusal.message });
       if (await orders.discard(order.id)) {
         // A reservation racing this one (a concurrent retry) must not survive the order.
         await stock.release(order.id).catch(() => undefined);
@@ -116,7 +114,7 @@ export function createSettlement(deps: SettlementDeps) {
     if (reserved.status !== 'pending') return reserved;
     // Nothing to charge for a free order (payment-service takes amounts of 1 cent or more).
     const outcome: PaymentOutcome = reserved.total === 0 ? { status: 'paid' } : await payments.charge(reserved.id, reserved.total);
-    return end(reserved, outcome, options.authorization);
+    return end(reserved, outcome);
   }
 
   /**
@@ -126,7 +124,7 @@ export function createSettlement(deps: SettlementDeps) {
   async function cancel(order: Order, reason: string): Promise<Order> {
     if (order.status !== 'pending') return order;
     const outcome = await payments.void(order.id, reason);
-    return end(order, outcome, undefined);
+    return end(order, outcome);
   }
 
   return { complete, cancel, releaseStock };

@@ -167,6 +167,7 @@ it('the reconciler pays an order left pending, asking payment-service with the s
     await eventually(async () => assert.is((await orderOf(stack, user.accessToken, id)).status, 'paid'), { timeoutMs: 10_000 });
     assert.is(await stack.payments.charges(), chargesBefore + 1);
     assert.is(await stockOf(stack, product.id), 2);
+    await eventually(async () => assert.equal(await cartOf(stack, user.accessToken), {}, 'the paid quantities left the cart'), { timeoutMs: 5_000 });
   } finally {
     await reconciling?.close();
     await orders.close();
