@@ -5,7 +5,9 @@
 //           └─> cancelled       no outcome before the deadline (the charge voided), or the stock was gone
 //
 // Only `pending` moves; the three others are final. An order that reaches payment_failed or
-// cancelled gives its reserved stock back; a paid order keeps it.
+// cancelled gives its reserved stock back; a paid order keeps it. A pending order whose stock could
+// not be reserved while it was being placed is discarded instead (the request answers 409; it was
+// never announced), which only the repository's `discard` does.
 export const orderStatuses = ['pending', 'paid', 'payment_failed', 'cancelled'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 export type FinalStatus = Exclude<OrderStatus, 'pending'>;
