@@ -1,6 +1,7 @@
 // The gateway of the inner loop: one port (13000, like the cluster's) where each request is routed
 // as main-routing-vs routes it — first matching `uri.prefix`, prefix rewritten, weighted split
-// between destinations — to a local process or a compose container. Errors name the upstream.
+// between destinations, or the route's own `directResponse` — to a local process or a compose
+// container. Errors name the upstream.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -73,6 +74,13 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
       options.log?.(`${req.method} ${originalUrl} -> no route 404`);
       return;
     }
+    if (route.directResponse) {
+      const { status, body } = route.directResponse;
+      res.writeHead(status, body.startsWith('{') ? { 'content-type': 'application/json; charset=utf-8' } : {});
+      res.end(body);
+      options.log?.(`${req.method} ${originalUrl} -> ${route.name} direct ${status}`);
+      return;
+    }
     const upstream = pick(route);
     chosen.set(req, upstream);
     req.url = rewritePath(route, originalUrl);
@@ -98,7 +106,7 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
   const server = createServer(handle);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const route = matchRoute(options.routes, req.url ?? '/');
-    if (!route) return void socket.destroy();
+    if (!route || route.directResponse) return void socket.destroy();
     const upstream = pick(route);
     req.url = rewritePath(route, req.url ?? '/');
     proxy.ws(req, socket, head, { target: upstream.target }, () => socket.destroy());
@@ -134,7 +142,8 @@ async function main(): Promise<void> {
     console.log(`gateway on http://${host}:${port} (${mode} upstreams)`);
     for (const route of topology.routes) {
       const targets = route.destinations.map((d) => `${d.workloads.map((w) => upstream(w, d)).join('+')} (${d.weight}%)`);
-      console.log(`  ${route.prefix} -> ${route.rewrite} ${targets.join(', ')}`);
+      if (route.directResponse) console.log(`  ${route.prefix} -> answered ${route.directResponse.status} by the gateway`);
+      else console.log(`  ${route.prefix} -> ${route.rewrite} ${targets.join(', ')}`);
     }
   });
   const stop = (): void => void server.close(() => process.exit(0));

@@ -51,7 +51,10 @@ export interface Route {
   rewrite: string;
   /** Upstream answer deadline (the route's `timeout`), if the route sets one. */
   timeoutMs?: number;
+  /** Empty when the route answers by itself (`directResponse`). */
   destinations: RouteDestination[];
+  /** The gateway's own answer (`directResponse`): such a route reaches no service. */
+  directResponse?: { status: number; body: string };
 }
 
 export interface Topology {
@@ -164,6 +167,7 @@ interface IstioHttpRoute {
   rewrite?: { uri?: string };
   timeout?: string;
   route?: { destination: { host: string; subset?: string; port?: { number?: number } }; weight?: number }[];
+  directResponse?: { status: number; body?: { string?: string } };
 }
 
 function toRoutes(
@@ -196,6 +200,16 @@ function toRoutes(
       if (workloads.length === 0) throw new Error(`${at}.route[${targetIndex}]: no Deployment's pods match ${host}${subset ? ` subset ${subset}` : ''}`);
       return { host, port, ...(subset !== undefined ? { subset } : {}), weight: target.weight ?? 100, workloads };
     });
+    if (entry.directResponse) {
+      if (destinations.length > 0) throw new Error(`${at}: a route has either destinations or a directResponse`);
+      return {
+        name: entry.name ?? prefix,
+        prefix,
+        rewrite: prefix,
+        destinations,
+        directResponse: { status: entry.directResponse.status, body: entry.directResponse.body?.string ?? '' },
+      };
+    }
     if (destinations.length === 0) throw new Error(`${at}: no route destination`);
     const timeoutMs = entry.timeout === undefined ? undefined : parseDuration(entry.timeout, at);
     return {

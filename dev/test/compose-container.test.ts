@@ -1,5 +1,5 @@
 // docker-compose.yml's definitions run for real in the test environment's Docker engine: the
-// payment-service (the one service with no store: built, started with its mounted source, its
+// payment-service (built, started with its mounted source against the test Redis, its
 // healthcheck, a saved file reloading it) and the gateway (routes read from the mounted manifests,
 // errors naming the upstream). No Compose v2 and no registry here (the stores' public images cannot
 // be pulled), so each definition is translated to `docker build` / `docker run`, on the host
@@ -19,6 +19,7 @@ import { REPO_ROOT } from '../profile.ts';
 const dockerHost = server('DOCKER_HOST');
 const dockerCli = server('DOCKER_CLI');
 const baseImage = server('BASE_IMAGE');
+const redisUrl = server('REDIS_URL');
 const engine: DockerEngine | undefined = dockerHost && dockerCli ? { host: dockerHost, cli: dockerCli } : undefined;
 const compose = loadComposeFile(REPO_ROOT);
 
@@ -103,9 +104,11 @@ async function withService(service: string, envOverrides: Record<string, string>
 }
 
 test("compose's payment-service builds, starts with its mounted source, passes its healthcheck and reloads on save (docker build/run, host network)", async () => {
-  if (!engine || !baseImage) return;
+  if (!engine || !baseImage || !redisUrl) return;
   const port = await freeTcpPort();
-  await withService('payment-service', { PORT: String(port) }, async ({ definition, name, copies, startedAt }) => {
+  // Its store is the test Redis (the compose network's redis-svc is not there), under keys of this run.
+  const store = { REDIS_URL: redisUrl, PAYMENT_KEY_PREFIX: `devtest-payment-${process.pid}:` };
+  await withService('payment-service', { PORT: String(port), ...store }, async ({ definition, name, copies, startedAt }) => {
     await until('readyz', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), 120_000);
     const readyMs = performance.now() - startedAt;
 

@@ -53,6 +53,27 @@ async function gateway(routes: Route[], ports: Record<string, number>, random?: 
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
+test("a route with a directResponse answers by itself, before a broader prefix's service sees the request", async () => {
+  const products = await upstream('products');
+  const internal: Route = {
+    name: 'internal',
+    prefix: '/products/internal/',
+    rewrite: '/products/internal/',
+    destinations: [],
+    directResponse: { status: 404, body: '{"error":{"code":"no_route","message":"no public route"}}' },
+  };
+  const gw = await gateway([internal, route('products', '/products/', [{ name: 'products', weight: 100 }])], { products: products.port });
+  try {
+    const blocked = await fetch(`${gw.url}/products/internal/reservations/1`, { method: 'PUT', body: '{}' });
+    assert.equal([blocked.status, await blocked.json()], [404, { error: { code: 'no_route', message: 'no public route' } }]);
+    assert.is((await fetch(`${gw.url}/products/42`)).status, 200);
+    assert.equal(products.seen.map((request) => request.url), ['/42'], 'the internal path never reached the service');
+  } finally {
+    gw.close();
+    products.server.close();
+  }
+});
+
 test('a request is routed by its prefix, which is rewritten to / (path rest and query kept)', async () => {
   const auth = await upstream('auth');
   const orders = await upstream('orders');

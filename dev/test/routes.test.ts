@@ -25,7 +25,14 @@ test('every service folder has workloads, and every workload a Service on its ow
 });
 
 test('the routes: one prefix per public service, rewritten to /, to that service on its port; payment-service is internal', () => {
-  const routed = new Map(topology.routes.map((r) => [r.prefix, r]));
+  const internal = topology.routes.filter((r) => r.directResponse);
+  assert.equal(
+    internal.map((r) => [r.prefix, r.directResponse!.status, r.destinations.length]),
+    [['/products/internal/', 404, 0], ['/cart/internal/', 404, 0]],
+  );
+  assert.is(matchRoute(topology.routes, '/products/internal/reservations/x'), internal[0], "product-service's internal API is answered by the gateway");
+  assert.is(matchRoute(topology.routes, '/cart/internal/carts/u/removals'), internal[1], "cart-service's internal API is answered by the gateway");
+  const routed = new Map(topology.routes.filter((r) => !r.directResponse).map((r) => [r.prefix, r]));
   const expected: Record<string, string> = {
     '/auth/': 'auth-service', '/products/': 'product-service', '/cart/': 'cart-service', '/orders/': 'order-service',
     '/reviews/': 'review-service', '/search/': 'search-service', '/stats/': 'stats-service', '/notifications/': 'notification-service',
@@ -105,7 +112,7 @@ test('a route to a Service that does not exist is refused, naming the file, line
   const root = editedManifests(`${MANIFEST_PATHS.istio}/virtual-service.yaml`, (t) => t.replace('host: cart-service-svc', 'host: basket-svc'));
   const error = await loadTopology(root).then(() => undefined, (e: Error) => e);
   assert.ok(error, 'refused');
-  assert.match(error.message, /virtual-service\.yaml:\d+: VirtualService main-routing-vs http\[2\]\.route\[0\]: no Service named basket-svc/);
+  assert.match(error.message, /virtual-service\.yaml:\d+: VirtualService main-routing-vs http\[4\]\.route\[0\]: no Service named basket-svc/);
 });
 
 test('a subset no DestinationRule declares is refused', async () => {

@@ -5,6 +5,7 @@
 // as main-routing-vs does, prefix rewritten to /), and the sidecar in front of payment-service is an
 // in-process switch that can shift its traffic to a second payment-service declining every charge.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { server } from '../../packages/testkit/src/index.ts';
@@ -117,7 +118,11 @@ step('every workload starts from its manifest environment, schemas applied, and 
     prefix: uniquePrefix('e2e'),
     redisDb: 14,
     logLevel: 'warn',
-    env: { 'order-service': { PAYMENT_SERVICE_URL: paymentSwitch.url } },
+    env: {
+      'order-service': { PAYMENT_SERVICE_URL: paymentSwitch.url },
+      // The flow logs in more customers within a minute (all from 127.0.0.1) than the manifests allow.
+      'auth-service': { LOGIN_RATE_LIMIT_PER_MINUTE: '100' },
+    },
     extra: [{ name: 'payment-service-declining', like: 'payment-service', env: { PAYMENT_FAILURE_RATE: '1' } }],
   });
   paymentSwitch.routeTo(plan.url('payment-service'));
@@ -135,6 +140,10 @@ step('the gateway routes by prefix to both product-service versions, and does no
   }
   assert.equal([...servedBy].sort(), ['product-service-v1', 'product-service-v2'], 'main-routing-vs splits /products/ between v1 and v2');
   assert.is((await api('POST', '/charges', { body: { orderId: 'x', amount: 1 } })).status, 404, 'payment-service has no public route');
+  const internal = await api('PUT', `/products/internal/reservations/${randomUUID()}`, { body: { items: [] } });
+  assert.equal([internal.status, internal.headers.get('x-shopmesh-upstream')], [404, null], "product-service's internal API is not routed");
+  const internalCart = await api('POST', `/cart/internal/carts/${randomUUID()}/removals`, { body: {} });
+  assert.equal([internalCart.status, internalCart.headers.get('x-shopmesh-upstream')], [404, null], "cart-service's internal API is not routed");
   assert.is((await api('GET', '/orders/')).status, 401, '/orders/ reaches order-service, which wants a token');
 });
 
@@ -309,6 +318,64 @@ step('when payment-service declines, the order is payment_failed, nothing is sol
   const rugStats = await productStats(rug.id);
   assert.equal([rugStats.sold, rugStats.revenue], [1, rug.price]);
   assert.is(await paymentCharges('payment-service', 'succeeded'), 1, 'the healthy payment-service saw no new charge');
+});
+
+step('concurrent orders on scarce stock: exactly as many succeed as there are units, stock ends at 0, every unit held by a paid order', async () => {
+  const stock = 4;
+  const buyers = 10;
+  const vase = expectStatus(
+    await api<Product>('POST', '/products/', {
+      token: adminToken,
+      body: { name: `Vase ${word}`, description: 'Only a few', price: 2_500, category: 'home', stock },
+    }),
+    201,
+    'create vase',
+  );
+  const customers = await Promise.all(Array.from({ length: buyers }, (_, i) => newCustomer(`Buyer${i}`)));
+  for (const customer of customers) {
+    expectStatus(await api('PUT', `/cart/items/${vase.id}`, { token: customer.token, body: { quantity: 1 } }), 200, 'add vase');
+  }
+  const chargesBefore = await paymentCharges('payment-service', 'succeeded');
+
+  const answers = await Promise.all(
+    customers.map((customer) =>
+      api<Order & { error?: { code: string } }>('POST', '/orders/', { token: customer.token, headers: { 'idempotency-key': randomUUID() } }),
+    ),
+  );
+  const paid = answers.filter((answer) => answer.status === 201);
+  const refused = answers.filter((answer) => answer.status !== 201);
+  assert.is(paid.length, stock, `statuses ${answers.map((answer) => answer.status).join(' ')}`);
+  for (const answer of paid) assert.is(answer.body.status, 'paid');
+  for (const answer of refused) assert.equal([answer.status, answer.body.error?.code], [409, 'insufficient_stock']);
+  assert.is(await paymentCharges('payment-service', 'succeeded'), chargesBefore + stock, 'one charge per paid order, none for the others');
+
+  for (const version of ['product-service-v1', 'product-service-v2']) {
+    const served = expectStatus(await apiClient(running().url(version))<Product>('GET', `/${vase.id}`), 200, `${version} GET /:id`);
+    assert.is(served.stock, 0, `${version} shows the stock at 0`);
+  }
+  // In product-db: never negative, and every unit taken is held by the reservation of a paid order.
+  const client = new pg.Client({ connectionString: running().workloads.find((w) => w.name === 'product-service-v1')!.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `select p.stock, r.order_id, l.quantity from products p
+       left join stock_reservation_lines l on l.product_id = p.id
+       left join stock_reservations r on r.order_id = l.order_id and r.status = 'reserved'
+       where p.id = $1`,
+      [vase.id],
+    );
+    assert.ok(rows.every((row: { stock: number }) => row.stock === 0));
+    const held = rows.filter((row: { order_id: string | null }) => row.order_id !== null);
+    assert.equal(held.map((row: { order_id: string }) => row.order_id).sort(), paid.map((answer) => answer.body.id).sort());
+    assert.ok(held.every((row: { quantity: number }) => row.quantity === 1));
+  } finally {
+    await client.end();
+  }
+  // Nothing was left pending: each customer has the paid order, or none.
+  for (const [i, customer] of customers.entries()) {
+    const { items } = expectStatus(await api<{ items: Order[] }>('GET', '/orders/', { token: customer.token }), 200, 'orders');
+    assert.equal(items.map((order) => order.status), answers[i]!.status === 201 ? ['paid'] : []);
+  }
 });
 
 flow.run();

@@ -12,10 +12,25 @@ export interface CartStore {
   /** Sets a line's quantity; 0 removes the line. */
   setQuantity(userId: string, productId: string, quantity: number): Promise<void>;
   remove(userId: string, productIds: string[]): Promise<void>;
+  /**
+   * Takes `lines`' quantities out of the cart (a line left at 0 or less goes), once per `orderId`:
+   * false when that order's removal was already applied. Lines added since are left alone.
+   */
+  removeOrdered(userId: string, orderId: string, lines: CartLine[]): Promise<boolean>;
   clear(userId: string): Promise<void>;
 }
 
 const cartKey = (userId: string): string => `cart:${userId}`;
+const removalKey = (userId: string, orderId: string): string => `cart-removal:${userId}:${orderId}`;
+
+// KEYS: the cart, the order's removal marker. ARGV: the marker's TTL, then product id and
+// quantity pairs. The marker and the decrements are one atomic step, so a retry changes nothing.
+const REMOVE_ORDERED = `
+if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+for i = 2, #ARGV, 2 do
+  if redis.call('HINCRBY', KEYS[1], ARGV[i], -tonumber(ARGV[i + 1])) <= 0 then redis.call('HDEL', KEYS[1], ARGV[i]) end
+end
+return 1`;
 
 export function createCartStore(redis: Redis, ttlSeconds: number): CartStore {
   return {
@@ -39,6 +54,11 @@ export function createCartStore(redis: Redis, ttlSeconds: number): CartStore {
     },
     async remove(userId, productIds) {
       if (productIds.length > 0) await redis.hdel(cartKey(userId), ...productIds);
+    },
+    async removeOrdered(userId, orderId, lines) {
+      const pairs = lines.flatMap((line) => [line.productId, String(line.quantity)]);
+      const applied = await redis.eval(REMOVE_ORDERED, 2, cartKey(userId), removalKey(userId, orderId), String(ttlSeconds), ...pairs);
+      return applied === 1;
     },
     async clear(userId) {
       await redis.del(cartKey(userId));

@@ -1,4 +1,6 @@
-// GET / (the user's cart), PUT /items/:productId {quantity}, DELETE /.
+// GET / (the user's cart), PUT /items/:productId {quantity}, DELETE /; and, for order-service only
+// (the mesh policy admits no other caller under /internal/, the gateway does not route there),
+// POST /internal/carts/:userId/removals (a paid order's quantities out, once per order).
 import { Type, conflict, currentUser, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
 import type { ProductCatalog } from '@shopmesh/service-kit/peers';
 import { pricedCart } from './cart.ts';
@@ -22,6 +24,21 @@ const ProductParams = Type.Object({
 });
 const QuantityBody = Type.Object(
   { quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }) },
+  { additionalProperties: false },
+);
+
+const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) });
+const RemovalBody = Type.Object(
+  {
+    orderId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }),
+    items: Type.Array(
+      Type.Object(
+        { productId: ProductParams.properties.productId, quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -50,6 +67,17 @@ export function registerCartRoutes(app: App, deps: CartRoutesDeps): void {
       await store.setQuantity(userId, productId, quantity);
       return pricedCart(userId, store, catalog);
     },
+  );
+
+  // A paid order takes what it bought out of the cart: lines added meanwhile (or more of a product
+  // than was ordered) stay. Applied once per order id, so a retry removes nothing more. Called by
+  // order-service, also for orders its reconciler settles with no user request to borrow a token from.
+  app.post(
+    '/internal/carts/:userId/removals',
+    { schema: { params: UserParams, body: RemovalBody, response: { 200: Type.Object({ applied: Type.Boolean() }) } } },
+    async (request) => ({
+      applied: await store.removeOrdered(request.params.userId, request.body.orderId, request.body.items),
+    }),
   );
 
   app.delete('/', { onRequest: guard.user }, async (request, reply) => {

@@ -170,6 +170,52 @@ it('DELETE / → 204 and the cart is empty', async ({ auth, products, adminToken
   assert.equal((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body, { items: [], total: 0 });
 });
 
+it("POST /internal/carts/:userId/removals takes an order's quantities out once; lines added meanwhile stay; a retry changes nothing", async ({ auth, products, adminToken, cart }) => {
+  const user = await auth.newUser();
+  const [pen, book, mug] = await Promise.all([1, 2, 3].map(() => products.createProduct(adminToken, { stock: 50 })));
+  const put = (productId: string, quantity: number) =>
+    callJson(cart.url, 'PUT', `/items/${productId}`, { token: user.accessToken, body: { quantity } });
+  await put(pen!.id, 2);
+  await put(book!.id, 1);
+  // The order was placed for 2 pens and 1 book; meanwhile the user added a mug and 3 more pens.
+  await put(mug!.id, 1);
+  await put(pen!.id, 5);
+  const removal = { orderId: 'order-1', items: [{ productId: pen!.id, quantity: 2 }, { productId: book!.id, quantity: 1 }] };
+  const path = `/internal/carts/${user.id}/removals`;
+  const left = async () =>
+    Object.fromEntries(
+      ((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body.items as { productId: string; quantity: number }[]).map(
+        (item) => [item.productId, item.quantity],
+      ),
+    );
+  const removed = await callJson(cart.url, 'POST', path, { body: removal });
+  assert.equal([removed.status, removed.body], [200, { applied: true }]);
+  assert.equal(await left(), { [pen!.id]: 3, [mug!.id]: 1 });
+  const retried = await callJson(cart.url, 'POST', path, { body: removal });
+  assert.equal([retried.status, retried.body], [200, { applied: false }]);
+  assert.equal(await left(), { [pen!.id]: 3, [mug!.id]: 1 });
+});
+
+it('POST /internal/carts/:userId/removals: bad input → 400 naming the field, the cart unchanged', async ({ auth, products, adminToken, cart }) => {
+  const user = await auth.newUser();
+  const pen = await products.createProduct(adminToken);
+  await callJson(cart.url, 'PUT', `/items/${pen.id}`, { token: user.accessToken, body: { quantity: 2 } });
+  const path = `/internal/carts/${user.id}/removals`;
+  const cases: Array<[string, unknown, string]> = [
+    [path, { items: [{ productId: pen.id, quantity: 1 }] }, 'orderId'],
+    [path, { orderId: 'o', items: [] }, 'items'],
+    [path, { orderId: 'o', items: [{ productId: pen.id, quantity: 0 }] }, 'items.0.quantity'],
+    [path, { orderId: 'o', items: [{ productId: 'a.b', quantity: 1 }] }, 'items.0.productId'],
+    [path, { orderId: 'o', items: [{ productId: pen.id, quantity: 1 }], extra: 1 }, 'extra'],
+    ['/internal/carts/a.b/removals', { orderId: 'o', items: [{ productId: pen.id, quantity: 1 }] }, 'userId'],
+  ];
+  for (const [at, body, field] of cases) {
+    const answer = await callJson(cart.url, 'POST', at, { body });
+    assert.equal([answer.status, answer.body.error.field], [400, field]);
+  }
+  assert.is((await callJson(cart.url, 'GET', '/', { token: user.accessToken })).body.items[0].quantity, 2);
+});
+
 async function withProxiedCart<T>(
   context: Context,
   run: (cart: RunningCartService, proxies: { redis: TcpProxy; products: TcpProxy }) => Promise<T>,

@@ -1,5 +1,7 @@
-// The user's cart at cart-service, read and cleared on the user's behalf: the user's own bearer
-// token is forwarded, so cart-service applies the same authentication as to the user.
+// The user's cart at cart-service: read on the user's behalf (the user's own bearer token is
+// forwarded, so cart-service applies the same authentication as to the user), and trimmed after a
+// paid order through cart-service's internal API (order-service only, by the mesh policy), which
+// also serves orders the reconciler settles with no user request at hand.
 import { DependencyUnavailableError, createHttpClient } from '@shopmesh/service-kit';
 
 export interface CartLine {
@@ -9,7 +11,8 @@ export interface CartLine {
 
 export interface CartClient {
   lines(authorization: string): Promise<CartLine[]>;
-  clear(authorization: string): Promise<void>;
+  /** Takes a paid order's quantities out of the user's cart (once per order; lines added since stay). */
+  removeOrdered(userId: string, orderId: string, lines: CartLine[]): Promise<void>;
   /** Readiness: cart-service answers. */
   check(): Promise<void>;
 }
@@ -27,9 +30,11 @@ export function createCartClient(baseUrl: string): CartClient {
       if (response.status !== 200 || !isCart(response.body)) throw unexpected('GET /', response.status);
       return response.body.items.map(({ productId, quantity }) => ({ productId, quantity }));
     },
-    async clear(authorization) {
-      const response = await client.request('DELETE', '/', { headers: { authorization } });
-      if (response.status !== 204) throw unexpected('DELETE /', response.status);
+    async removeOrdered(userId, orderId, lines) {
+      const items = lines.map(({ productId, quantity }) => ({ productId, quantity }));
+      const path = `/internal/carts/${encodeURIComponent(userId)}/removals`;
+      const response = await client.request('POST', path, { body: { orderId, items } });
+      if (response.status !== 200) throw unexpected(`POST ${path}`, response.status);
     },
     check: client.check,
   };

@@ -3,7 +3,7 @@
 import { newEvent } from '@shopmesh/service-kit/kafka';
 import type { Order } from './orders.ts';
 
-export type OrderEventType = 'order.created' | 'order.paid' | 'order.payment_failed';
+export type OrderEventType = 'order.created' | 'order.paid' | 'order.payment_failed' | 'order.cancelled';
 
 export const orderEvent = (type: OrderEventType, order: Order) =>
   newEvent(type, {

@@ -172,6 +172,7 @@ it('a declined payment → 201 payment_failed, order.payment_failed emitted, the
   const declined = await placeOrder(stack.ordersDeclined.url, user.accessToken, key);
   assert.is(declined.status, 201);
   assert.is(declined.body.status, 'payment_failed');
+  assert.is(declined.body.failureReason, 'the payment was declined');
   assert.is(declined.body.total, 5_000);
   assert.is((await callJson(stack.cart.url, 'GET', '/', { token: user.accessToken })).body.items.length, 1);
   const [event] = await events.waitFor((candidate) => candidate.orderId === declined.body.id && candidate.type === 'order.payment_failed');
@@ -191,7 +192,7 @@ it("users see only their own orders, newest first; another user's order → 404"
   }
   const listed = await callJson(stack.orders.url, 'GET', '/', { token: alice.accessToken });
   assert.equal(listed.body.items.map((order: { id: string }) => order.id), [...placed].reverse());
-  assert.equal((await callJson(stack.orders.url, 'GET', '/', { token: bob.accessToken })).body, { items: [] });
+  assert.equal((await callJson(stack.orders.url, 'GET', '/', { token: bob.accessToken })).body, { items: [], nextCursor: null });
 
   const stolen = await callJson(stack.orders.url, 'GET', `/${placed[0]}`, { token: bob.accessToken });
   assert.is(stolen.status, 404);
@@ -275,7 +276,7 @@ it('PostgreSQL down → /readyz 503 and requests 503; back up → both recover',
     await proxy.restore();
     assert.is((await callJson(orders.url, 'GET', '/readyz')).status, 200);
     const listed = await callJson(orders.url, 'GET', '/', { token: user.accessToken });
-    assert.equal([listed.status, listed.body], [200, { items: [] }]);
+    assert.equal([listed.status, listed.body], [200, { items: [], nextCursor: null }]);
   } finally {
     await proxy.close();
   }

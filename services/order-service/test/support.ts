@@ -32,8 +32,8 @@ export async function startPeers(servers: TestServers): Promise<Peers> {
   const products = await startProductService(servers.postgresUrl, { jwksUrl: auth.jwksUrl, kafkaBrokers: servers.kafkaBrokers });
   const cart = await startCartService({ REDIS_URL: servers.redisUrl, AUTH_JWKS_URL: auth.jwksUrl, PRODUCT_SERVICE_URL: products.url });
   // A little latency widens the window in which concurrent duplicates overlap.
-  const payments = await startPaymentService({ failureRate: 0, latencyMs: 100 });
-  const decliningPayments = await startPaymentService({ failureRate: 1 });
+  const payments = await startPaymentService({ redisUrl: servers.redisUrl, failureRate: 0, latencyMs: 100 });
+  const decliningPayments = await startPaymentService({ redisUrl: servers.redisUrl, failureRate: 1 });
   return {
     auth,
     adminToken: await auth.adminToken(),
@@ -52,6 +52,8 @@ export async function startPeers(servers: TestServers): Promise<Peers> {
 export interface RunningApp {
   app: App;
   url: string;
+  /** Stops it before the stack (its reconciler with it). */
+  close(): Promise<void>;
 }
 
 export interface Stack extends Peers {
@@ -60,7 +62,7 @@ export interface Stack extends Peers {
   orders: RunningApp;
   /** order-service charging at `decliningPayments` (same database). */
   ordersDeclined: RunningApp;
-  /** Another order-service over the same database, with some URLs replaced (proxies). */
+  /** Another order-service over the same database, with some variables replaced (proxies, reconciler timings). */
   startOrderService(overrides?: Partial<OrderServiceEnv>): Promise<RunningApp>;
 }
 
@@ -71,6 +73,10 @@ interface OrderServiceEnv {
   PRODUCT_SERVICE_URL: string;
   CART_SERVICE_URL: string;
   PAYMENT_SERVICE_URL: string;
+  PAYMENT_TIMEOUT_MS?: string;
+  ORDER_RECONCILE_INTERVAL_MS?: string;
+  ORDER_PENDING_GRACE_MS?: string;
+  ORDER_PENDING_DEADLINE_MS?: string;
 }
 
 export async function startStack(servers: TestServers): Promise<Stack> {
@@ -90,8 +96,13 @@ export async function startStack(servers: TestServers): Promise<Stack> {
   const startOrderService = async (overrides: Partial<OrderServiceEnv> = {}): Promise<RunningApp> => {
     const { app } = await buildApp({ env: { ...baseEnv, ...overrides, LOG_LEVEL: 'warn' } });
     started.push(app);
-    return { app, url: await listenOnFreePort(app) };
+    const close = async () => {
+      started.splice(started.indexOf(app), 1);
+      await app.close();
+    };
+    return { app, url: await listenOnFreePort(app), close };
   };
+  // The reconciler of these two waits long enough never to touch the orders a test is placing.
   const orders = await startOrderService();
   const ordersDeclined = await startOrderService({ PAYMENT_SERVICE_URL: peers.decliningPayments.url });
 

@@ -1,7 +1,9 @@
-// payment-service: charges with configurable latency and failure rate, idempotent by key.
+// payment-service: charges with configurable latency and failure rate, idempotent by key, kept in
+// Redis so that restarts and replicas never charge a key twice.
 import { Counter } from 'prom-client';
 import { buildService, defineService, type BuildOptions } from '@shopmesh/service-kit';
-import { ChargeBook } from './charges.ts';
+import { connectRedis } from '@shopmesh/service-kit/redis';
+import { ChargeLedger } from './charges.ts';
 import { paymentConfigSchema } from './config.ts';
 import { registerPaymentRoutes } from './routes.ts';
 
@@ -9,11 +11,14 @@ export const paymentService = defineService({
   name: 'payment-service',
   port: 3009,
   config: paymentConfigSchema,
-  setup({ app, config, metrics }) {
-    const book = new ChargeBook({
+  setup(service) {
+    const { app, config, metrics } = service;
+    const redis = connectRedis(service, config.REDIS_URL);
+    const ledger = new ChargeLedger(redis.redis, {
       latencyMs: config.PAYMENT_LATENCY_MS,
       failureRate: config.PAYMENT_FAILURE_RATE,
-      capacity: config.PAYMENT_IDEMPOTENCY_CAPACITY,
+      ttlSeconds: config.PAYMENT_IDEMPOTENCY_TTL_SECONDS,
+      keyPrefix: config.PAYMENT_KEY_PREFIX,
     });
     const charges = new Counter({
       name: 'payment_charges_total',
@@ -21,7 +26,7 @@ export const paymentService = defineService({
       labelNames: ['status'] as const,
       registers: [metrics],
     });
-    registerPaymentRoutes(app, book, charges);
+    registerPaymentRoutes(app, ledger, charges);
   },
 });
 

@@ -1,8 +1,13 @@
-// Charges, idempotent by key. payment-service has no store (ARCHITECTURE.md): keys live in a
-// bounded in-process map, so a replay is recognised while the process lives and the key is among
-// the PAYMENT_IDEMPOTENCY_CAPACITY most recent; order-service's own idempotency (the order id,
-// stored in order-db) is what protects across payment-service restarts.
+// Charges, idempotent by key, recorded in Redis (under the service's own key prefix) so that a
+// restarted payment-service, or another replica, answers a retry with the charge already made.
+//
+// A charge exists once its record is written, and it is written with SET NX: of concurrent
+// attempts with one key (two replicas, a retry racing the first try) exactly one record wins and
+// every attempt answers with it. A void (order-service giving up on a pending order) is a record
+// too, written the same way: a key is either charged or voided, never both, whatever the order
+// in which the two requests arrive.
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { conflict } from '@shopmesh/service-kit';
 
 export interface ChargeRequest {
@@ -16,51 +21,88 @@ export interface Charge extends ChargeRequest {
   createdAt: string;
 }
 
+export interface Void {
+  orderId: string;
+  status: 'voided';
+  voidedAt: string;
+}
+
+type ChargeRecord = { kind: 'charge'; charge: Charge } | { kind: 'void'; void: Void };
+
 export interface ChargeOutcome {
   charge: Charge;
   /** True when the key was seen before and this is the stored answer. */
   replayed: boolean;
 }
 
-interface Entry {
-  request: ChargeRequest;
-  charge: Promise<Charge>;
-}
-
 export interface ChargeBehaviour {
   latencyMs: number;
   failureRate: number;
-  capacity: number;
+  /** How long a key is remembered (longer than any retry or reconciliation of an order). */
+  ttlSeconds: number;
+  /** Prefix of every key this service writes (`payment-service:`). */
+  keyPrefix: string;
   /** Injected for tests of the failure rate; Math.random by default. */
   random?: () => number;
 }
 
-export class ChargeBook {
-  private readonly entries = new Map<string, Entry>();
+const keyReused = () => conflict('this Idempotency-Key was used for another charge', 'idempotency_key_reused', 'idempotency-key');
 
-  constructor(private readonly behaviour: ChargeBehaviour) {}
+export class ChargeLedger {
+  constructor(
+    private readonly redis: Redis,
+    private readonly behaviour: ChargeBehaviour,
+  ) {}
 
-  get size(): number {
-    return this.entries.size;
+  private key(idempotencyKey: string): string {
+    return `${this.behaviour.keyPrefix}charge:${idempotencyKey}`;
+  }
+
+  private async read(idempotencyKey: string): Promise<ChargeRecord | undefined> {
+    const text = await this.redis.get(this.key(idempotencyKey));
+    return text === null ? undefined : (JSON.parse(text) as ChargeRecord);
+  }
+
+  /** Writes the record unless the key has one; the record the key holds afterwards. */
+  private async record(idempotencyKey: string, record: ChargeRecord): Promise<{ record: ChargeRecord; written: boolean }> {
+    const written = await this.redis.set(this.key(idempotencyKey), JSON.stringify(record), 'EX', this.behaviour.ttlSeconds, 'NX');
+    if (written === 'OK') return { record, written: true };
+    const existing = await this.read(idempotencyKey);
+    // Only an expiry between the two commands could empty it: then ours is as good as any.
+    if (!existing) return this.record(idempotencyKey, record);
+    return { record: existing, written: false };
+  }
+
+  private replay(record: ChargeRecord, request: ChargeRequest): ChargeOutcome {
+    if (record.kind === 'void') {
+      if (record.void.orderId !== request.orderId) throw keyReused();
+      throw conflict(`the charge for order ${request.orderId} was voided`, 'charge_voided', 'idempotency-key');
+    }
+    if (record.charge.orderId !== request.orderId || record.charge.amount !== request.amount) throw keyReused();
+    return { charge: record.charge, replayed: true };
   }
 
   /**
-   * The charge for this key: a new one, or the one made before (even still in progress: a
-   * concurrent retry waits for it and is never charged twice). The same key with another
-   * order or amount is a 409.
+   * The charge for this key: a new one, or the one made before (by this process or another). The
+   * same key with another order or amount is a 409, and so is a key that was voided.
    */
-  async charge(key: string, request: ChargeRequest): Promise<ChargeOutcome> {
-    const existing = this.entries.get(key);
-    if (existing) {
-      if (existing.request.orderId !== request.orderId || existing.request.amount !== request.amount) {
-        throw conflict('this Idempotency-Key was used for another charge', 'idempotency_key_reused', 'idempotency-key');
-      }
-      return { charge: await existing.charge, replayed: true };
-    }
-    const charge = this.process(request);
-    this.entries.set(key, { request, charge });
-    this.evictOldest();
-    return { charge: await charge, replayed: false };
+  async charge(idempotencyKey: string, request: ChargeRequest): Promise<ChargeOutcome> {
+    const existing = await this.read(idempotencyKey);
+    if (existing) return this.replay(existing, request);
+    const attempt = await this.process(request);
+    const { record, written } = await this.record(idempotencyKey, { kind: 'charge', charge: attempt });
+    return written ? { charge: attempt, replayed: false } : this.replay(record, request);
+  }
+
+  /** Voids the key unless it was charged: the charge made before, or the void. */
+  async void(idempotencyKey: string, orderId: string): Promise<{ result: Charge | Void; voided: boolean }> {
+    const { record, written } = await this.record(idempotencyKey, {
+      kind: 'void',
+      void: { orderId, status: 'voided', voidedAt: new Date().toISOString() },
+    });
+    const result = record.kind === 'void' ? record.void : record.charge;
+    if (result.orderId !== orderId) throw keyReused();
+    return { result, voided: written };
   }
 
   private async process(request: ChargeRequest): Promise<Charge> {
@@ -73,13 +115,5 @@ export class ChargeBook {
       status: failed ? 'failed' : 'succeeded',
       createdAt: new Date().toISOString(),
     };
-  }
-
-  private evictOldest(): void {
-    // Maps iterate in insertion order: the first keys are the oldest.
-    for (const key of this.entries.keys()) {
-      if (this.entries.size <= this.behaviour.capacity) return;
-      this.entries.delete(key);
-    }
   }
 }

@@ -1,10 +1,14 @@
-import { Type } from '@shopmesh/service-kit';
+import { Type, urlVar } from '@shopmesh/service-kit';
 
 export const paymentConfigSchema = Type.Object({
+  /** Where charges and idempotency keys are kept: restart-safe and shared by every replica. */
+  REDIS_URL: urlVar(['redis', 'rediss']),
+  /** Prefix of this service's keys in Redis (the instance is shared with other services). */
+  PAYMENT_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9:_-]+$', default: 'payment-service:' }),
+  /** How long an idempotency key and its charge are kept (7 days). */
+  PAYMENT_IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 3_600, default: 7 * 24 * 3_600 }),
   /** Added to every new charge, for experiments. */
   PAYMENT_LATENCY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
   /** Share of new charges that fail, 0..1, for experiments. */
   PAYMENT_FAILURE_RATE: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
-  /** How many idempotency keys are remembered (the oldest are forgotten first). */
-  PAYMENT_IDEMPOTENCY_CAPACITY: Type.Integer({ minimum: 1, default: 100_000 }),
 });

@@ -1,13 +1,18 @@
-// payment-service's image (the kit's container checks): no dependency; a charge is idempotent.
+// payment-service's image (the kit's container checks) against real Redis: a charge is
+// idempotent, also across two containers sharing the store.
 import * as assert from 'uvu/assert';
+import { uniqueSuffix } from '@shopmesh/service-kit/testing';
 import { imageSuite } from '@shopmesh/service-kit/testing-docker';
 
 imageSuite({
   service: 'payment-service',
-  needs: [],
+  needs: ['REDIS_URL'],
   hasDatabase: false,
-  misconfigured: { env: { PAYMENT_FAILURE_RATE: '2' }, mentions: ['PAYMENT_FAILURE_RATE is invalid'] },
-  containers: [{ env: { PAYMENT_LATENCY_MS: '50' }, readinessChecks: [] }],
+  misconfigured: { env: { PAYMENT_FAILURE_RATE: '2' }, mentions: ['PAYMENT_FAILURE_RATE is invalid', 'REDIS_URL'] },
+  async dependencies({ servers }) {
+    return { env: { REDIS_URL: servers.REDIS_URL, PAYMENT_KEY_PREFIX: `payment-image-${uniqueSuffix()}:` }, close: async () => {} };
+  },
+  containers: [{ env: { PAYMENT_LATENCY_MS: '50' }, readinessChecks: ['redis'] }],
   async probe(url) {
     const charge = () =>
       fetch(`${url}/charges`, {

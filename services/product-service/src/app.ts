@@ -8,6 +8,7 @@ import { createRedis } from '@shopmesh/service-kit/redis';
 import { createProductCache, type ProductCache } from './cache.ts';
 import { productConfigSchema } from './config.ts';
 import { schema } from './db/schema.ts';
+import { registerInternalRoutes } from './internal-routes.ts';
 import { registerProductRoutes } from './routes.ts';
 
 export const productService = defineService({
@@ -44,6 +45,7 @@ export const productService = defineService({
       invalidationCache: cache,
       onEventQueued: outbox.wake,
     });
+    registerInternalRoutes(app, { db: postgres.db, invalidationCache: cache, onEventQueued: outbox.wake });
   },
 });
 
