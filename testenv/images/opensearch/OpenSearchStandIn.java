@@ -54,6 +54,7 @@ public final class OpenSearchStandIn {
     final Environment environment = InternalSettingsPreparer.prepareEnvironment(
         given.build(), Collections.emptyMap(), home.resolve("config"), OpenSearchStandIn::hostName);
     LogConfigurator.registerErrorListener();
+    LogConfigurator.setNodeName(Node.NODE_NAME_SETTING.get(environment.settings()));
     LogConfigurator.configure(environment);
 
     final List<Class<? extends Plugin>> plugins = new ArrayList<>();
@@ -79,7 +80,11 @@ public final class OpenSearchStandIn {
     stopped.await();
   }
 
+  // The default node name, as the distribution's: the host name (HOSTNAME, set by the runtime,
+  // else a lookup).
   private static String hostName() {
+    final String fromEnvironment = System.getenv("HOSTNAME");
+    if (fromEnvironment != null && !fromEnvironment.isEmpty()) return fromEnvironment;
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {

@@ -18,9 +18,11 @@ fi
 shift $(($# > 0 ? 1 : 0))
 
 settings=()
-while IFS= read -r name; do
+# Names with a dot are not shell variables: read the environment itself.
+while IFS= read -r -d '' entry; do
+  name=${entry%%=*}
+  value=${entry#*=}
   if [[ $name =~ ^[a-z0-9_]+\.[a-z0-9_]+ || $name == processors ]]; then
-    value=${!name}
     case $name in
       plugins.security.disabled)
         [[ $value == true ]] || fail "$name=$value: this stand-in has no security plugin; set DISABLE_SECURITY_PLUGIN=true"
@@ -30,7 +32,7 @@ while IFS= read -r name; do
     esac
     settings+=("-E$name=$value")
   fi
-done < <(compgen -e | LC_ALL=C sort)
+done < <(env -0 | LC_ALL=C sort -z)
 
 if [[ ${DISABLE_INSTALL_DEMO_CONFIG:-} != true && -z ${OPENSEARCH_INITIAL_ADMIN_PASSWORD:-} ]]; then
   fail "the security demo configuration would be installed, which needs OPENSEARCH_INITIAL_ADMIN_PASSWORD; set DISABLE_INSTALL_DEMO_CONFIG=true (or that password)"
