@@ -71,7 +71,8 @@ async function stop(pod: RunningPod): Promise<void> {
 async function passesProbes(pod: RunningPod, container: V1Container): Promise<void> {
   const first = container.startupProbe ?? container.readinessProbe;
   assert.ok(first, `${container.name} has a startup or readiness probe`);
-  await waitForProbe(pod, first!);
+  const tookMs = await waitForProbe(pod, first!);
+  console.log(`  ${pod.name}: ${container.startupProbe ? 'startup' : 'readiness'} probe passed after ${(tookMs / 1000).toFixed(1)} s (budget ${probeBudgetMs(first!) / 1000} s)`);
   for (const probe of [container.readinessProbe, container.livenessProbe]) {
     if (!probe) continue;
     // Once started, a probe must pass within its own failure budget.
@@ -209,6 +210,7 @@ test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as th
   assert.match(zkProperties, /^tickTime=2000$/m);
   assert.match(zkProperties, /^admin\.enableServer=false$/m);
   assert.match((await exec(zk, ['cat', '/proc/1/cmdline'])).stdout, /-Xmx128m/);
+  assert.is.not((await exec(zk, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8080'])).code, 0, 'no AdminServer on 8080 (ZOOKEEPER_ADMIN_ENABLE_SERVER=false)');
 
   await passesProbes(kafka, kafkaItem.container);
   await assertRunsAs(kafka, kafkaItem.spec, kafkaItem.container);
@@ -260,6 +262,15 @@ test('cp-kafka stand-in refuses bad environments with the message of the Conflue
     assert.match(log, message);
     await stop(pod);
   }
+});
+
+test('cp-zookeeper stand-in without ZOOKEEPER_CLIENT_PORT exits 1 naming the variables it needs', async () => {
+  if (!dockerHost) return;
+  const pod = await start(only(PUBLIC.zookeeper), 'zookeeper-noport', { env: { ZOOKEEPER_CLIENT_PORT: undefined } });
+  const { code, log } = await waitForExit(pod.name, 60_000);
+  assert.is(code, 1, log);
+  assert.match(log, /one of ZOOKEEPER_CLIENT_PORT ZOOKEEPER_SECURE_CLIENT_PORT is required/);
+  await stop(pod);
 });
 
 test('cp-kafka stand-in: KAFKA_* names become properties with Confluent\'s rules (_ -> ., __ -> _, ___ -> -)', async () => {
