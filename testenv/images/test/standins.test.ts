@@ -197,12 +197,14 @@ test('redis stand-in with the manifest: uid 999 gid 1000, redis-cli probe, snaps
   await stop(pod);
 });
 
-test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as through their Services): uid 1000, TCP probes, properties from the environment, produce and consume through kafka-svc:9092', async () => {
+test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as through their Services; Kafka started 8 s before ZooKeeper): uid 1000, TCP probes, properties from the environment, produce and consume through kafka-svc:9092', async () => {
   if (!dockerHost) return;
   const zkItem = only(PUBLIC.zookeeper);
   const kafkaItem = only(PUBLIC.kafka);
-  const zk = await start(zkItem, 'zookeeper', { hosts: ['zookeeper-svc', 'kafka-svc'] });
-  const kafka = await start(kafkaItem, 'kafka', { joinNetworkOf: zk.name });
+  // Pods start in any order: the broker's image waits for ZooKeeper (cub zk-ready).
+  const kafka = await start(kafkaItem, 'kafka', { hosts: ['zookeeper-svc', 'kafka-svc'] });
+  await new Promise((resolve) => setTimeout(resolve, 8000));
+  const zk = await start(zkItem, 'zookeeper', { joinNetworkOf: kafka.name });
   await passesProbes(zk, zkItem.container);
   await assertRunsAs(zk, zkItem.spec, zkItem.container);
   const zkProperties = (await exec(zk, ['cat', '/etc/kafka/zookeeper.properties'])).stdout;
@@ -234,8 +236,10 @@ test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as th
     '--group', `${topic}-group`, '--from-beginning', '--max-messages', '2', '--timeout-ms', '60000'], tools);
   assert.is(consumed.code, 0, consumed.stderr);
   assert.equal(consumed.stdout.trim().split('\n'), ['first', 'second']);
-  await stop(kafka);
+  const kafkaLog = await docker(['logs', kafka.name]);
+  assert.match(`${kafkaLog.stdout}${kafkaLog.stderr}`, /cub zk-ready: ZooKeeper at zookeeper-svc:2181 answered after/);
   await stop(zk);
+  await stop(kafka);
 });
 
 test('cp-kafka stand-in refuses bad environments with the message of the Confluent image', async () => {
