@@ -56,7 +56,7 @@ export function checkManifestText(file: string, text: string, schemas: SchemaVal
 
 function schemaCheck(resource: Resource, schemas: SchemaValidator): Violation[] {
   const outcome = schemas.validate(resource.apiVersion, resource.kind, resource.object);
-  if (outcome.status === 'valid') return [];
+  if (outcome.status === 'valid') return schemas.crdViolations(resource.apiVersion, resource.kind, resource.object);
   if (outcome.status === 'invalid') return schemaViolations(outcome.errors, outcome.checked);
   const knownApiVersion = schemas.registry.knowsApiVersion(resource.apiVersion);
   return [{
