@@ -1,7 +1,8 @@
 // The per-file stage: split a file into documents, parse each one, check it against its schema.
 // Runs in worker threads for large inputs, so it returns plain data only.
-import { ManifestSyntaxError, parseDocumentSource, splitDocuments, type DocumentSource } from '../lib/manifests.ts';
+import { ManifestSyntaxError, parseDocumentSource, splitDocuments, type DocumentSource, type FieldPath } from '../lib/manifests.ts';
 import { isRecord, resourceLabel, type Resource } from './resource.ts';
+import { removedApiVersion } from './removed-apis.ts';
 import { schemaViolations } from './schema-findings.ts';
 import type { SchemaValidator } from './schema-validator.ts';
 import type { Finding } from './types.ts';
@@ -13,6 +14,7 @@ export const DOCUMENT_RULES = {
   duplicateKey: 'YAML002',
   noSchema: 'SCH005',
   notAnObject: 'SCH006',
+  removedApi: 'SCH009',
 } as const;
 
 export interface FileCheck {
@@ -34,27 +36,55 @@ export function checkManifestText(file: string, text: string, schemas: SchemaVal
       continue;
     }
     if (value === null || value === undefined) continue;
-    if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
-      result.findings.push(...toFindings(file, source, '-', [notAnObject(value)]));
+    if (isList(value)) {
+      // What `kubectl get -o yaml` writes: kubectl applies each item; so each item is checked.
+      const items = value.items as unknown[];
+      items.forEach((item, index) => checkObject(file, source, item, ['items', index], schemas, keepResources, result));
       continue;
     }
-    const metadata = isRecord(value.metadata) ? value.metadata : {};
-    const resource: Resource = {
-      file, source, apiVersion: value.apiVersion, kind: value.kind,
-      // kind's Cluster config names itself at the top level.
-      name: typeof metadata.name === 'string' ? metadata.name : typeof value.name === 'string' ? value.name : '',
-      namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
-      object: value,
-    };
-    result.resourceCount++;
-    if (keepResources) result.resources.push(resource);
-    const violations = schemaCheck(resource, schemas);
-    if (violations.length > 0) result.findings.push(...toFindings(file, source, resourceLabel(resource), violations));
+    checkObject(file, source, value, [], schemas, keepResources, result);
   }
   return result;
 }
 
+/** A `kind: List` (v1): not a kind of the API, a container of objects. */
+const isList = (value: unknown): value is Record<string, unknown> =>
+  isRecord(value) && value.kind === 'List' && (value.apiVersion === 'v1' || value.apiVersion === undefined) && Array.isArray(value.items);
+
+function checkObject(
+  file: string, source: DocumentSource, value: unknown, basePath: FieldPath,
+  schemas: SchemaValidator, keepResources: boolean, result: FileCheck,
+): void {
+  const at = (violations: Violation[]): Violation[] =>
+    basePath.length === 0 ? violations : violations.map((violation) => ({ ...violation, path: [...basePath, ...violation.path] }));
+  if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
+    result.findings.push(...toFindings(file, source, '-', at([notAnObject(value)])));
+    return;
+  }
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  const resource: Resource = {
+    file, source, apiVersion: value.apiVersion, kind: value.kind,
+    // kind's Cluster config names itself at the top level.
+    name: typeof metadata.name === 'string' ? metadata.name : typeof value.name === 'string' ? value.name : '',
+    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+    object: value,
+    ...(basePath.length > 0 ? { basePath } : {}),
+  };
+  result.resourceCount++;
+  if (keepResources) result.resources.push(resource);
+  const violations = schemaCheck(resource, schemas);
+  if (violations.length > 0) result.findings.push(...toFindings(file, source, resourceLabel(resource), at(violations)));
+}
+
 function schemaCheck(resource: Resource, schemas: SchemaValidator): Violation[] {
+  const removed = removedApiVersion(resource.apiVersion, resource.kind);
+  if (removed) {
+    return [{
+      ruleId: DOCUMENT_RULES.removedApi, severity: 'error', path: ['apiVersion'],
+      message: `${resource.apiVersion} ${resource.kind} was removed in Kubernetes ${removed.removedIn}: the API server refuses it`,
+      hint: removed.hint,
+    }];
+  }
   const outcome = schemas.validate(resource.apiVersion, resource.kind, resource.object);
   if (outcome.status === 'valid') return schemas.crdViolations(resource.apiVersion, resource.kind, resource.object);
   if (outcome.status === 'invalid') return schemaViolations(outcome.errors, outcome.checked);

@@ -1,5 +1,5 @@
 // A Kubernetes object read from a manifest, with what is needed to point at its fields.
-import type { DocumentSource } from '../lib/manifests.ts';
+import type { DocumentSource, FieldPath } from '../lib/manifests.ts';
 
 export type KubeObject = Record<string, unknown>;
 
@@ -12,6 +12,8 @@ export interface Resource {
   /** metadata.namespace as written (undefined when absent). */
   namespace: string | undefined;
   object: KubeObject;
+  /** Where the object is in its document when it is an item of a `kind: List` (`['items', 2]`). */
+  basePath?: FieldPath;
 }
 
 export const resourceLabel = (resource: Pick<Resource, 'kind' | 'name'>): string =>

@@ -24,7 +24,9 @@ export function runRules(resources: Resource[], context: ModelContext, rules: re
     }
   }
   for (const [resource, violations] of byResource) {
-    findings.push(...toFindings(resource.file, resource.source, resourceLabel(resource), violations));
+    const base = resource.basePath ?? [];
+    const positioned = base.length === 0 ? violations : violations.map((violation) => ({ ...violation, path: [...base, ...violation.path] }));
+    findings.push(...toFindings(resource.file, resource.source, resourceLabel(resource), positioned));
   }
   return findings;
 }
