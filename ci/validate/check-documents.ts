@@ -7,7 +7,12 @@ import { schemaViolations } from './schema-findings.ts';
 import type { SchemaValidator } from './schema-validator.ts';
 import type { Finding } from './types.ts';
 import { toFindings, type Violation } from './violation.ts';
-import { parse as parseWithoutKeyChecks } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as yamlTypes from 'yaml';
+
+// `yaml` (a lenient parse, for labels of documents with duplicate keys) is loaded only when needed.
+const require = createRequire(import.meta.url);
+const parseWithoutKeyChecks = (text: string): unknown => (require('yaml') as typeof yamlTypes).parse(text, { uniqueKeys: false });
 
 export const DOCUMENT_RULES = {
   syntax: 'YAML001',
@@ -133,7 +138,7 @@ function duplicateKeyName(source: DocumentSource, error: ManifestSyntaxError): s
 /** Kind/name of a document whose only fault is a duplicate key (a lenient parse can still read it). */
 function labelDespiteDuplicates(source: DocumentSource): string {
   try {
-    const value: unknown = parseWithoutKeyChecks(source.text, { uniqueKeys: false });
+    const value: unknown = parseWithoutKeyChecks(source.text);
     if (isRecord(value) && typeof value.kind === 'string') {
       const name = isRecord(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : '';
       return resourceLabel({ kind: value.kind, name });

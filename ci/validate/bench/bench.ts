@@ -55,7 +55,7 @@ function timed(command: string, args: string[]): { seconds: number; cpuSeconds: 
 }
 
 function runOurs(cpus: string | undefined, workers: number, corpusDir: string): RunResult {
-  const [command, args] = pinned(cpus, process.execPath, ['--import', 'tsx', 'ci/validate/cli.ts', '--schema-only', '--json', '--workers', String(workers), corpusDir]);
+  const [command, args] = pinned(cpus, process.execPath, ['ci/validate/validate.mjs', '--schema-only', '--json', '--workers', String(workers), corpusDir]);
   const run = timed(command, args);
   const report = JSON.parse(run.stdout) as { resources: number; findings: { severity: string; file: string; line: number }[] };
   const invalid = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}:${f.line}`)).size;

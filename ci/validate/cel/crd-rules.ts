@@ -3,11 +3,16 @@
 // kubernetes-library.ts) and the uniqueness of `x-kubernetes-list-type: set|map` lists.
 // Per definition, a plan keeps only the schema nodes that carry such a check (or lead to one), so
 // a document is walked along those paths only; each rule is compiled once per thread and kept.
-import { Environment } from '@marcbachmann/cel-js';
+import { createRequire } from 'node:module';
+import type { Environment } from '@marcbachmann/cel-js';
 import type { FieldPath } from '../../lib/manifests.ts';
 import type { JsonSchema } from '../schemas/types.ts';
 import type { Violation } from '../violation.ts';
 import { addKubernetesLibrary } from './kubernetes-library.ts';
+
+// The CEL library is loaded when the first rule is compiled: runs without custom resources never pay for it.
+const require = createRequire(import.meta.url);
+const loadCel = (): { Environment: typeof Environment } => require('@marcbachmann/cel-js') as { Environment: typeof Environment };
 
 export const CRD_RULES = { cel: 'SCH007', listUnique: 'SCH008' } as const;
 
@@ -134,7 +139,8 @@ export class CrdRules {
   private program(rule: string): Program {
     let program = this.programs.get(rule);
     if (!program) {
-      this.env ??= addKubernetesLibrary(new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false }));
+      const { Environment: CelEnvironment } = loadCel();
+      this.env ??= addKubernetesLibrary(new CelEnvironment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false }));
       try {
         program = this.env.parse(rule) as unknown as Program;
       } catch (error) {
