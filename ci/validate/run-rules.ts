@@ -19,6 +19,7 @@ export function runRules(resources: Resource[], context: ModelContext, rules: re
         findings.push({
           file: violation.file, line: violation.line, column: violation.column, severity: violation.severity,
           ruleId: violation.ruleId, resource: '-', message: violation.message, hint: violation.hint,
+          ...(violation.istioCode !== undefined ? { istioCode: violation.istioCode } : {}),
         });
       }
     }
