@@ -1,4 +1,4 @@
-import { asArray, asString, field, type Resource } from '../resource.ts';
+import { asArray, field, type Resource } from '../resource.ts';
 import type { Rule, RuleViolation } from './model.ts';
 import { gatewayServers, hostsIntersect, ISTIO_NETWORKING } from './istio-mesh.ts';
 
