@@ -38,6 +38,8 @@ export class CrdRules {
   private readonly plans = new Map<string, PlanNode | null>();
   private readonly programs = new Map<string, Program>();
   private readonly uncompilable = new Set<string>();
+  /** Outcomes of rules on scalar values (durations, ports, names): a pure function of rule and value. */
+  private readonly scalarOutcomes = new Map<string, Map<unknown, unknown>>();
   private env: Environment | undefined;
 
   constructor(private readonly definitions: Record<string, JsonSchema>) {}
@@ -140,9 +142,12 @@ export class CrdRules {
     let program = this.programs.get(rule);
     if (!program) {
       const { Environment: CelEnvironment } = loadCel();
-      this.env ??= addKubernetesLibrary(new CelEnvironment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false }));
+      this.env ??= addKubernetesLibrary(new CelEnvironment({ homogeneousAggregateLiterals: false }).registerVariable('self', 'dyn'));
       try {
-        program = this.env.parse(rule) as unknown as Program;
+        const parsed = this.env.parse(rule);
+        // Type-checked once here, evaluation skips the check it would otherwise repeat on every call.
+        parsed.check();
+        program = parsed as unknown as Program;
       } catch (error) {
         const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
         this.uncompilable.add(rule);
@@ -157,12 +162,22 @@ export class CrdRules {
 
   private walk(node: PlanNode, value: unknown, path: FieldPath, out: Violation[]): void {
     if (value === undefined || value === null) return;
+    let self: { self: unknown } | undefined; // converted once for all the rules of this node
+    const scalar = typeof value !== 'object';
     for (const rule of node.rules) {
-      let outcome: unknown;
-      try {
-        outcome = this.program(rule.rule)({ self: toCel(value, node.schema, this) });
-      } catch (error) {
-        outcome = error instanceof Error ? error : new Error(String(error));
+      let outcomes = scalar ? this.scalarOutcomes.get(rule.rule) : undefined;
+      let outcome: unknown = outcomes?.get(value);
+      if (outcome === undefined) {
+        try {
+          self ??= { self: toCel(value, node.schema, this) };
+          outcome = this.program(rule.rule)(self);
+        } catch (error) {
+          outcome = error instanceof Error ? error : new Error(String(error));
+        }
+        if (scalar) {
+          if (!outcomes || outcomes.size > 10_000) this.scalarOutcomes.set(rule.rule, (outcomes = new Map()));
+          outcomes.set(value, outcome);
+        }
       }
       if (outcome === true) continue;
       const failed = outcome instanceof Error ? ` (evaluation error: ${outcome.message.split('\n')[0]})` : '';
