@@ -6,5 +6,13 @@
 import { pathToFileURL } from 'node:url';
 import { prebuilt } from './prebuilt.mjs';
 
-const { runValidateCli } = await import(pathToFileURL(prebuilt('cli.ts', 'cli')).href);
+let bundle;
+try {
+  bundle = prebuilt('cli.ts', 'cli');
+} catch (error) {
+  process.stderr.write(`validate: cannot build the command line bundle (${error instanceof Error ? error.message : String(error)}); `
+    + 'install the dev dependencies (npm ci), or run node --import tsx ci/validate/cli.ts\n');
+  process.exit(2);
+}
+const { runValidateCli } = await import(pathToFileURL(bundle).href);
 process.exitCode = await runValidateCli(process.argv.slice(2));
