@@ -60,8 +60,10 @@ function checkObject(
   file: string, source: DocumentSource, value: unknown, basePath: FieldPath,
   schemas: SchemaValidator, keepResources: boolean, result: FileCheck,
 ): void {
-  const at = (violations: Violation[]): Violation[] =>
-    basePath.length === 0 ? violations : violations.map((violation) => ({ ...violation, path: [...basePath, ...violation.path] }));
+  // An item of a List: its fields are found under items[N], and messages say which item they are about.
+  const at = (violations: Violation[]): Violation[] => basePath.length === 0 ? violations : violations.map((violation) => ({
+    ...violation, path: [...basePath, ...violation.path], message: `${violation.message} (List item ${String(basePath[1])})`,
+  }));
   if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
     result.findings.push(...toFindings(file, source, '-', at([notAnObject(value)])));
     return;

@@ -33,6 +33,7 @@ const EXPECTED: Record<string, string[]> = {
   IST011: ['IST011@27'],
   IST012: ['IST012@9'],
   IST013: ['IST013@20'],
+  'IST013-no-selector': ['IST013@17'],
   IST014: ['IST014@15'],
   IST015: ['IST015@8'],
   IST016: ['IST016@13'],
@@ -100,6 +101,8 @@ test('Istio rules carry the istioctl analyze code, shown next to the rule ID', a
     const report = await validate([fixture('base.yaml'), fixture(`rules/${ruleId}.yaml`)], { root: FIXTURE_ROOT });
     assert.equal(report.findings.map((f) => [f.ruleId, f.istioCode]), [[ruleId, code]], describeFindings(report.findings));
   }
+  const noSelector = await validate([fixture('base.yaml'), fixture('rules/IST013-no-selector.yaml')], { root: FIXTURE_ROOT });
+  assert.equal(noSelector.findings.map((f) => f.istioCode), ['IST0111']);
   const { formatText } = await import('../output/text.ts');
   const report = await validate([fixture('base.yaml'), fixture('rules/IST006.yaml')], { root: FIXTURE_ROOT });
   assert.match(formatText(report), / {2}warning {2}IST006 \(istioctl IST0132\) {2}VirtualService\/web-vs {2}host "web\.example\.com"/);
