@@ -6,6 +6,7 @@ import { conditionsFrom, DEFAULT_CONTROL, driftingServiceTime, productSubsets, t
 
 export const bursty: Scenario = {
   name: 'bursty',
+  set: 'held-out',
   title: 'Bursty load on heterogeneous versions',
   description: 'v1 ~20 ms, v2 ~13 ms (lognormal, sigma 0.8, drifting); calm 300 req/s (~20 s) and bursts of 750 req/s (~5 s), 300 s.',
   control: DEFAULT_CONTROL,

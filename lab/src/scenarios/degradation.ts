@@ -10,6 +10,7 @@ const SLOWDOWN = 4;
 
 export const degradation: Scenario = {
   name: 'degradation',
+  set: 'tuning',
   title: 'Degradation of one version, then recovery',
   description: `v1 ~20 ms, v2 ~14 ms per request (drifting), Poisson 400 req/s for 360 s; v2 is ${SLOWDOWN}x slower from ${DEGRADE_AT} s to ${RECOVER_AT} s.`,
   control: DEFAULT_CONTROL,

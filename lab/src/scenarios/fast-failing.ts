@@ -9,6 +9,7 @@ const ERROR_PROBABILITY = 0.25;
 
 export const fastFailing: Scenario = {
   name: 'fast-failing',
+  set: 'held-out',
   title: 'A fast version that fails often',
   description: `v1 ~20 ms, v2 ~10 ms (drifting), Poisson 400 req/s for 300 s; from ${FAILING_FROM} s v2 answers ${ERROR_PROBABILITY * 100}% of requests with a fast 503.`,
   control: DEFAULT_CONTROL,

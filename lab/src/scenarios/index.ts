@@ -2,7 +2,7 @@
 import { bursty } from './bursty.ts';
 import { degradation } from './degradation.ts';
 import { fastFailing } from './fast-failing.ts';
-import type { Scenario } from './scenario.ts';
+import type { Scenario, ScenarioSet } from './scenario.ts';
 import { steadyHeterogeneous } from './steady-heterogeneous.ts';
 
 export const SCENARIOS: readonly Scenario[] = [steadyHeterogeneous, degradation, bursty, fastFailing];
@@ -13,4 +13,8 @@ export function findScenario(name: string): Scenario {
   return found;
 }
 
-export type { Scenario, ScenarioChange } from './scenario.ts';
+export function scenariosOf(set: ScenarioSet): Scenario[] {
+  return SCENARIOS.filter((scenario) => scenario.set === set);
+}
+
+export type { Scenario, ScenarioChange, ScenarioSet } from './scenario.ts';

@@ -11,12 +11,24 @@ export interface ScenarioChange {
   readonly label: string;
 }
 
+/**
+ * Which evaluation a scenario belongs to: constants may be tuned on 'tuning' scenarios only;
+ * 'held-out' scenarios are run once the constants are frozen, on fresh seeds.
+ */
+export type ScenarioSet = 'tuning' | 'held-out';
+
 export interface Scenario {
   readonly name: string;
+  readonly set: ScenarioSet;
   readonly title: string;
   readonly description: string;
   readonly control: ControlSettings;
   readonly changes: readonly ScenarioChange[];
+  /**
+   * 'static-optimal': the subsets are alike, so the manifest's even split is already right;
+   * 'persistent-heterogeneity': one subset is steadily or lastingly slower.
+   */
+  readonly tags?: readonly ('static-optimal' | 'persistent-heterogeneity')[];
   build(seed: number): SimulationModel;
 }
 

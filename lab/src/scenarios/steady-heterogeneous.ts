@@ -5,6 +5,7 @@ import { conditionsFrom, DEFAULT_CONTROL, driftingServiceTime, productSubsets, t
 
 export const steadyHeterogeneous: Scenario = {
   name: 'steady-heterogeneous',
+  set: 'tuning',
   title: 'Steady load, heterogeneous and drifting versions',
   description: 'v1 ~20 ms and v2 ~12 ms per request (each drifting about +-10%), 4 pods x 2 slots each, Poisson 450 req/s for 300 s.',
   control: DEFAULT_CONTROL,
