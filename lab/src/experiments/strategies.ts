@@ -5,11 +5,13 @@ import { equalWeights, weightsEqual } from '../core/weights.ts';
 import { controlStep } from '../controller/control-step.ts';
 import { DEFAULT_GUARDRAILS, type GuardrailConfig, type GuardState } from '../guardrails.ts';
 import { POLICIES } from '../policies/index.ts';
-import type { ControlView, Routing, SimulationModel } from '../simulator/model.ts';
+import { TUNED } from '../protocol/tuned.ts';
+import type { Routing, SimulationModel } from '../simulator/model.ts';
 import type { Scenario } from '../scenarios/index.ts';
 import { oracleWeights } from './oracle.ts';
 
-export type StrategyKind = 'baseline' | 'policy';
+/** policy: a weights controller; per-request: a balancer the sidecars run; baseline: for comparison. */
+export type StrategyKind = 'baseline' | 'policy' | 'per-request';
 
 export interface Strategy {
   readonly name: string;
@@ -58,8 +60,24 @@ const leastRequest: Strategy = {
   name: 'least-request',
   kind: 'baseline',
   adaptive: true,
-  summary: "Envoy LEAST_REQUEST (power of two choices) across all pods, no subset weights; each proxy sees only its own requests",
+  summary: "Envoy LEAST_REQUEST across all pods, no subset weights: two picks with replacement, fewer active requests wins; each proxy sees only its own requests",
   routing: () => ({ kind: 'least-request' }),
+};
+
+const roundRobin: Strategy = {
+  name: 'round-robin',
+  kind: 'baseline',
+  adaptive: false,
+  summary: 'Envoy ROUND_ROBIN across all pods, no subset weights (each proxy its own rotation)',
+  routing: () => ({ kind: 'round-robin' }),
+};
+
+const orcaWrr: Strategy = {
+  name: 'orca-wrr',
+  kind: 'per-request',
+  adaptive: true,
+  summary: `Envoy client_side_weighted_round_robin across all pods, fed by ORCA load reports on every response: weight = rps / (utilisation + ${TUNED.orcaWrr.errorUtilisationPenalty} x eps / rps), updated every ${TUNED.orcaWrr.weightUpdateSeconds} s, ${TUNED.orcaWrr.blackoutSeconds} s blackout`,
+  routing: () => ({ kind: 'orca-wrr', ...TUNED.orcaWrr }),
 };
 
 const leastRequestGlobal: Strategy = {
@@ -91,32 +109,14 @@ const oracle: Strategy = {
   },
 };
 
-const delayedOracle: Strategy = {
-  name: 'mmc-informed-late',
-  kind: 'baseline',
-  adaptive: true,
-  summary: 'mmc-informed acting one interval late (on the truth of the previous decision)',
-  routing: (_scenario, subsets) => {
-    const floor = guardrailsFor(subsets).floorPercent;
-    let previous: ControlView | undefined;
-    return {
-      kind: 'subset-weights',
-      initialWeights: equalWeights(subsets),
-      onControl: (view) => {
-        const weights = previous ? oracleWeights(previous, floor) : view.current;
-        previous = view;
-        return { weights, action: weightsEqual(weights, view.current, subsets) ? 'hold' : 'change' };
-      },
-    };
-  },
-};
-
 export const STRATEGIES: readonly Strategy[] = [
-  ...POLICIES.map(policyStrategy),
+  // equal-split is static at the manifest's 50/50: not run twice.
+  ...POLICIES.filter((p) => p.name !== 'equal-split').map(policyStrategy),
+  orcaWrr,
+  roundRobin,
   leastRequest,
   leastRequestGlobal,
   oracle,
-  delayedOracle,
 ];
 
 export function findStrategy(name: string): Strategy {

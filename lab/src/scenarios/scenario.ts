@@ -1,5 +1,6 @@
 // A scenario: a model of the product-service subsets under some load and events, the control
 // loop's timing, and the moments at which a good controller should react.
+import { MESH_TELEMETRY } from '../core/mesh.ts';
 import type { Random } from '../core/random.ts';
 import type { ControlSettings, SimulationModel, SubsetConditions, SubsetModel } from '../simulator/model.ts';
 
@@ -32,12 +33,11 @@ export interface Scenario {
   build(seed: number): SimulationModel;
 }
 
-/**
- * The lab's usual control timing (simulated seconds): a decision every 5 s on the last 10 s,
- * applied 1 s later. Against 2-minute events this is the proportion of a 30 s interval against
- * 12-minute events in a cluster; the degradation report also scores other intervals.
- */
-export const DEFAULT_CONTROL: ControlSettings = { intervalSeconds: 5, windowSeconds: 10, actuationDelaySeconds: 1 };
+/** The mesh's timing in real seconds, the same object the controller's defaults come from. */
+export const DEFAULT_CONTROL: ControlSettings = MESH_TELEMETRY;
+
+/** Scored after this much traffic (the first windows fill up). */
+export const WARMUP_SECONDS = 60;
 
 /** product-service's two versions: 4 pods each, 2 requests served at once per pod. */
 export function productSubsets(): SubsetModel[] {
@@ -52,7 +52,7 @@ export function productSubsets(): SubsetModel[] {
  * Slow drift of a service time: a mean-reverting random walk of its logarithm (about +-10%),
  * one step per simulated second, from its own seeded stream.
  */
-export function driftingServiceTime(random: Random, reversion = 0.02, volatility = 0.02): (seconds: number) => number {
+export function driftingServiceTime(random: Random, reversion = 0.005, volatility = 0.01): (seconds: number) => number {
   let logFactor = 0;
   let lastSecond = -1;
   return (seconds) => {
