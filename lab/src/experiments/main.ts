@@ -36,7 +36,7 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       set: { type: 'string', default: 'held-out' },
-      seeds: { type: 'string', default: process.env.LAB_SEEDS ?? '10' },
+      seeds: { type: 'string', default: process.env.LAB_SEEDS ?? '8' },
       'seed-list': { type: 'string' },
       scenarios: { type: 'string' },
       steps: { type: 'string', default: '10,25,50,100' },

@@ -111,6 +111,13 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   const podEndpointChangeAt = new Float64Array(podTotal).fill(Infinity);
   const endpointDelay = model.endpointDelaySeconds ?? 2;
 
+  const runningPods = (): number[] =>
+    subsetNames.map((_, s) => {
+      let n = 0;
+      for (let pod = subsetFirstPod[s] as number; pod < (subsetFirstPod[s] as number) + (subsetPodCount[s] as number); pod++) n += podRunning[pod] as number;
+      return n;
+    });
+
   // Clusters: one per subset (weighted routing) or one of every pod; lists of endpoints.
   const weighted = routing.kind === 'subset-weights';
   const clusterCount = weighted ? subsetCount : 1;
@@ -457,7 +464,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
 
   const tick = (second: number): void => {
     const nowMs = second * 1000;
-    if (second > 0) telemetry.scrape(second, model.scrapeOutages);
+    if (second > 0) telemetry.scrape(second, model.scrapeOutages, runningPods());
     if (second > 0 && second % SLICE_SECONDS === 0) closeSlice(second);
     if (second >= model.durationSeconds) return;
     if (pendingWeights.length > 0) {

@@ -23,6 +23,7 @@ export class SimulatedTelemetry {
   private readonly counters: Float64Array;
   private readonly snapshots: Float64Array[];
   private readonly scrapedAt: number[];
+  private readonly podsAt: number[][];
   private next = 0;
 
   constructor(
@@ -35,6 +36,7 @@ export class SimulatedTelemetry {
     const slots = Math.ceil(maxWindowSeconds / scrapeIntervalSeconds) + 2;
     this.snapshots = Array.from({ length: slots }, () => new Float64Array(this.counters.length));
     this.scrapedAt = this.snapshots.map(() => -Infinity);
+    this.podsAt = this.snapshots.map(() => subsets.map(() => NaN));
   }
 
   record(subset: number, latencyMs: number, isError: boolean): void {
@@ -49,13 +51,14 @@ export class SimulatedTelemetry {
   }
 
   /** Called every whole second: takes a sample when a scrape falls due and does not fail. */
-  scrape(second: number, outages: readonly { readonly fromSeconds: number; readonly toSeconds: number }[] = []): void {
+  scrape(second: number, outages: readonly { readonly fromSeconds: number; readonly toSeconds: number }[] = [], pods?: readonly number[]): void {
     if ((second - this.scrapePhaseSeconds) % this.scrapeIntervalSeconds !== 0) return;
     if (outages.some((o) => second >= o.fromSeconds && second < o.toSeconds)) return;
     const slot = this.next;
     this.next = (this.next + 1) % this.snapshots.length;
     (this.snapshots[slot] as Float64Array).set(this.counters);
     this.scrapedAt[slot] = second;
+    this.podsAt[slot] = this.subsets.map((_, i) => pods?.[i] ?? NaN);
   }
 
   /** increase() of every counter over (second - window, second], as observations. */
@@ -90,6 +93,7 @@ export class SimulatedTelemetry {
         errors: delta(ERRORS),
         latencySumMs: delta(SUM),
         buckets,
+        pods: this.podsAt[last.slot]?.[index] ?? NaN,
       });
     });
   }
