@@ -147,6 +147,8 @@ if (prometheusUrl && targetsDir && kubeconfigPath) {
     WINDOW_SECONDS: '4',
     STALE_AFTER_SECONDS: '10',
     PROMETHEUS_TIMEOUT_SECONDS: '2',
+    // A step small enough that the rollback, not the policy's own step, takes v2 back down.
+    MAX_STEP_PERCENT: '25',
   };
   const controllerConfig = loadConfig(env);
   const metrics = new ControllerMetrics(false);

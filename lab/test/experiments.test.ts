@@ -96,8 +96,8 @@ test('lab:experiment (held-out) draws fresh seeds, writes the reports and ends w
     for (const file of ['held-out/README.md', 'held-out/fast-failing/report.md', 'held-out/fast-failing/weights.svg']) assert.ok(existsSync(join(out, file)), file);
     const summary = readFileSync(join(out, 'held-out', 'README.md'), 'utf8');
     assert.match(summary, recorded.seeds.join(', '));
-    assert.match(summary, /\| 25 \(frozen\) \| \d+\.\d\d \[/);
-    assert.match(summary, /\| 50 \| \d+\.\d\d \[/);
+    assert.match(summary, /\| 50 \(frozen\) \| \d+\.\d\d \[/);
+    assert.match(summary, /\| 25 \| \d+\.\d\d \[/);
     assert.match(summary, '`ewmaLatency.decayDecisions`');
   } finally {
     rmSync(out, { recursive: true, force: true });
