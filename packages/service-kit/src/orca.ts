@@ -1,18 +1,22 @@
 // ORCA load reports on every response, for Envoy's client_side_weighted_round_robin
 // (k8s/istio/orca-load-balancing.yaml): the `endpoint-load-metrics` header in ORCA's TEXT form
 // with this instance's application utilisation, requests per second and errors per second over
-// the last completed window. Utilisation is the time-averaged number of requests in flight over
-// the capacity the instance is sized for, so a pod that is slower or busier reports more.
+// the last completed window. Utilisation is the event loop's busy fraction (Node's
+// eventLoopUtilization): the time spent working, not waiting, as CPU utilisation would be. A
+// slower pod answers fewer requests per busy second, so Envoy's weight rps / utilisation follows
+// its capacity. (Requests in flight were tried instead in the lab: weights from them chase
+// queueing and did worse.)
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 
 export const ORCA_HEADER = 'endpoint-load-metrics';
 
 export interface OrcaOptions {
-  /** Requests the instance serves at once at full utilisation. */
-  readonly capacity: number;
   /** Length of the window the figures are measured over (Envoy's weight_update_period is 1 s). */
   readonly windowMs?: number;
-  /** Clock (ms), for tests. */
+  /** Busy fraction since the previous call; the event loop's by default. */
+  readonly utilisation?: () => number;
+  /** Clock (ms). */
   readonly now?: () => number;
 }
 
@@ -22,31 +26,33 @@ export interface OrcaReport {
   readonly eps: number;
 }
 
-/** Counts in-flight time, responses and 5xx per window; `report()` is the last completed window's. */
+/** The event loop's utilisation since the previous call. */
+export function eventLoopBusyFraction(): () => number {
+  let previous = performance.eventLoopUtilization();
+  return () => {
+    const delta = performance.eventLoopUtilization(previous);
+    previous = performance.eventLoopUtilization();
+    return delta.utilization;
+  };
+}
+
+/** Counts responses and 5xx per window; `report()` is the last completed window's. */
 export class OrcaMeter {
-  private inFlight = 0;
-  private lastChange: number;
   private windowStart: number;
-  private busyMs = 0;
   private responses = 0;
   private errors = 0;
   private last: OrcaReport = { applicationUtilization: 0, rpsFractional: 0, eps: 0 };
+  private readonly utilisation: () => number;
 
-  constructor(private readonly options: OrcaOptions) {
-    if (!(options.capacity > 0)) throw new Error(`ORCA capacity must be positive (got ${options.capacity})`);
-    const now = this.clock();
-    this.lastChange = now;
-    this.windowStart = now;
-  }
-
-  started(): void {
-    this.advance();
-    this.inFlight++;
+  constructor(private readonly options: OrcaOptions = {}) {
+    const windowMs = options.windowMs ?? 1000;
+    if (!(windowMs > 0)) throw new Error(`ORCA window must be positive (got ${windowMs} ms)`);
+    this.utilisation = options.utilisation ?? eventLoopBusyFraction();
+    this.windowStart = this.clock();
   }
 
   finished(statusCode: number): void {
     this.advance();
-    this.inFlight = Math.max(0, this.inFlight - 1);
     this.responses++;
     if (statusCode >= 500) this.errors++;
   }
@@ -63,23 +69,18 @@ export class OrcaMeter {
   private advance(): void {
     const now = this.clock();
     const windowMs = this.options.windowMs ?? 1000;
-    while (now >= this.windowStart + windowMs) {
-      const end = this.windowStart + windowMs;
-      this.busyMs += this.inFlight * Math.max(0, end - this.lastChange);
-      this.lastChange = end;
-      const seconds = windowMs / 1000;
-      this.last = {
-        applicationUtilization: this.busyMs / (windowMs * this.options.capacity),
-        rpsFractional: this.responses / seconds,
-        eps: this.errors / seconds,
-      };
-      this.busyMs = 0;
-      this.responses = 0;
-      this.errors = 0;
-      this.windowStart = end;
-    }
-    this.busyMs += this.inFlight * (now - this.lastChange);
-    this.lastChange = now;
+    if (now < this.windowStart + windowMs) return;
+    // Figures of the window that just ended; windows with nothing at all in between count as empty.
+    const seconds = windowMs / 1000;
+    const empty = now >= this.windowStart + 2 * windowMs;
+    this.last = {
+      applicationUtilization: Math.min(1, Math.max(0, this.utilisation())),
+      rpsFractional: empty ? 0 : this.responses / seconds,
+      eps: empty ? 0 : this.errors / seconds,
+    };
+    this.responses = 0;
+    this.errors = 0;
+    this.windowStart += Math.floor((now - this.windowStart) / windowMs) * windowMs;
   }
 }
 
@@ -89,11 +90,8 @@ export function orcaHeaderValue(report: OrcaReport): string {
 }
 
 /** Adds the ORCA header to every response of the instance. */
-export function orcaLoadReports(app: FastifyInstance, options: OrcaOptions): OrcaMeter {
+export function orcaLoadReports(app: FastifyInstance, options: OrcaOptions = {}): OrcaMeter {
   const meter = new OrcaMeter(options);
-  app.addHook('onRequest', async () => {
-    meter.started();
-  });
   app.addHook('onSend', async (_request, reply) => {
     void reply.header(ORCA_HEADER, orcaHeaderValue(meter.report()));
   });

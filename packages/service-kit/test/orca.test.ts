@@ -1,46 +1,52 @@
-// ORCA load reports: the meter's arithmetic on a controlled clock, and the header on real
-// responses of a Fastify instance.
+// ORCA load reports: the meter's windows, and the header on real responses of a Fastify
+// instance whose event loop is made busy for real.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Fastify from 'fastify';
 import { ORCA_HEADER, OrcaMeter, orcaHeaderValue, orcaLoadReports } from '../src/orca.ts';
 
-test('utilisation is time-averaged in-flight over capacity; rps and eps are per second of the last window', () => {
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('rps and eps are per second of the last completed window; an idle gap reads as empty', () => {
   let now = 0;
-  const meter = new OrcaMeter({ capacity: 4, windowMs: 1000, now: () => now });
-  meter.started();
-  meter.started();
-  now = 500;
+  const busy = [0.25, 0.5];
+  const meter = new OrcaMeter({ windowMs: 1000, now: () => now, utilisation: () => busy.shift() ?? 0 });
   meter.finished(200);
-  now = 1000;
   meter.finished(503);
-  now = 1200;
-  // Window [0, 1000): 2 in flight for 500 ms, 1 for 500 ms = 1500 request-ms over 4 x 1000.
-  const report = meter.report();
-  assert.ok(Math.abs(report.applicationUtilization - 0.375) < 1e-12, String(report.applicationUtilization));
-  assert.is(report.rpsFractional, 1);
-  assert.is(report.eps, 0);
-  now = 2500;
-  // Window [1000, 2000): the 503 at 1000 ms counted; nothing in flight.
-  assert.equal(meter.report(), { applicationUtilization: 0, rpsFractional: 1, eps: 1 });
+  now = 999;
+  assert.equal(meter.report(), { applicationUtilization: 0, rpsFractional: 0, eps: 0 });
+  now = 1000;
+  assert.equal(meter.report(), { applicationUtilization: 0.25, rpsFractional: 2, eps: 1 });
+  meter.finished(200);
+  now = 3500;
+  assert.equal(meter.report(), { applicationUtilization: 0.5, rpsFractional: 0, eps: 0 });
   assert.is(orcaHeaderValue({ applicationUtilization: 0.375, rpsFractional: 12.5, eps: 0 }), 'TEXT application_utilization=0.375, rps_fractional=12.5, eps=0');
-  assert.throws(() => new OrcaMeter({ capacity: 0 }), /capacity must be positive/);
+  assert.throws(() => new OrcaMeter({ windowMs: 0 }), /window must be positive/);
 });
 
-test('every response of a Fastify instance carries endpoint-load-metrics, errors included', async () => {
+test('every response of a Fastify instance carries endpoint-load-metrics with the event loop busy fraction', async () => {
   const app = Fastify();
-  let now = 0;
-  orcaLoadReports(app, { capacity: 2, now: () => now });
-  app.get('/ok', async () => ({ ok: true }));
+  orcaLoadReports(app, { windowMs: 400 });
+  app.get('/work', async () => {
+    const until = performance.now() + 200;
+    while (performance.now() < until) {
+      // Busy on purpose: the event loop is working, not waiting.
+    }
+    return { ok: true };
+  });
   app.get('/fail', async (_request, reply) => reply.code(503).send({ error: 'unavailable' }));
   try {
-    const first = await app.inject({ method: 'GET', url: '/ok' });
-    assert.match(String(first.headers[ORCA_HEADER]), /^TEXT application_utilization=0, rps_fractional=0, eps=0$/);
-    await app.inject({ method: 'GET', url: '/fail' });
-    now = 1500;
-    const later = await app.inject({ method: 'GET', url: '/ok' });
-    assert.is(later.statusCode, 200);
-    assert.match(String(later.headers[ORCA_HEADER]), /rps_fractional=2, eps=1$/);
+    const first = await app.inject({ method: 'GET', url: '/fail' });
+    assert.match(String(first.headers[ORCA_HEADER]), /^TEXT application_utilization=[\d.]+, rps_fractional=\d+(\.\d+)?, eps=\d+(\.\d+)?$/);
+    await app.inject({ method: 'GET', url: '/work' });
+    await sleep(250);
+    const later = await app.inject({ method: 'GET', url: '/fail' });
+    const header = String(later.headers[ORCA_HEADER]);
+    const utilisation = Number(/application_utilization=([\d.]+)/.exec(header)?.[1]);
+    assert.ok(utilisation > 0.3, header);
+    // The window that closed holds the 503 and/or the work (where its edge fell depends on start-up time).
+    const [, rps, eps] = /rps_fractional=([\d.]+), eps=([\d.]+)$/.exec(header) ?? [];
+    assert.ok(Number(rps) >= 2.5 && Number(eps) <= Number(rps), header);
   } finally {
     await app.close();
   }
