@@ -266,6 +266,24 @@ test('service-time shapes keep the mean and differ in the tail: pareto > lognorm
   assert.ok(bimodal.p99 > exponential.p99, `bimodal ${bimodal.p99} vs exponential ${exponential.p99}`);
 });
 
+test('the clairvoyant dispatcher (sizes and schedules known) beats least-request with a global view, and never overflows', () => {
+  const model: SimulationModel = {
+    ...queueModel({ ratePerSecond: 300, concurrency: 2, meanServiceMs: 10, durationSeconds: 300 }),
+    subsets: [
+      { name: 'fast', pods: 2, concurrency: 2, queueLimit: 64 },
+      { name: 'slow', pods: 2, concurrency: 2, queueLimit: 64 },
+    ],
+    serviceTime: { kind: 'pareto', alpha: 1.8 },
+    conditions: (subset) => ({ meanServiceMs: subset === 'slow' ? 40 : 10, errorProbability: 0 }),
+  };
+  const clairvoyant = simulate(model, CONTROL, { kind: 'clairvoyant' }, 13);
+  const leastRequest = simulate(model, CONTROL, { kind: 'least-request' }, 13);
+  assert.is(clairvoyant.errors, 0);
+  assert.is(clairvoyant.retries, 0);
+  assert.ok(clairvoyant.latencyMs.p99 < leastRequest.latencyMs.p99 * 0.8, `${clairvoyant.latencyMs.p99} vs ${leastRequest.latencyMs.p99}`);
+  assert.ok(clairvoyant.latencyMs.mean < leastRequest.latencyMs.mean, `${clairvoyant.latencyMs.mean} vs ${leastRequest.latencyMs.mean}`);
+});
+
 test('an arrival schedule changes the rate at the set times', () => {
   const arrivals: ArrivalModel = { kind: 'schedule', segments: [{ fromSeconds: 0, ratePerSecond: 100 }, { fromSeconds: 100, ratePerSecond: 400 }, { fromSeconds: 200, ratePerSecond: 50 }] };
   const result = simulate(queueModel({ arrivals, concurrency: 100, meanServiceMs: 1, durationSeconds: 300 }), CONTROL, { kind: 'least-request' }, 12);

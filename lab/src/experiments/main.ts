@@ -30,6 +30,7 @@ interface Options {
   readonly out: string;
   readonly workers: number;
   readonly lock: string;
+  readonly strategies: string[];
 }
 
 function parseOptions(): Options {
@@ -43,6 +44,7 @@ function parseOptions(): Options {
       out: { type: 'string', default: join(import.meta.dirname, '..', '..', 'results') },
       workers: { type: 'string', default: String(availableParallelism()) },
       lock: { type: 'string', default: LOCK_PATH },
+      strategies: { type: 'string' },
     },
   });
   if (values.set !== 'tuning' && values.set !== 'held-out') throw new UsageError(`--set must be tuning or held-out (got '${values.set}')`);
@@ -69,7 +71,12 @@ function parseOptions(): Options {
     const problems = heldOutSeedProblems(seeds, TUNING_SEEDS);
     if (problems.length > 0) throw new UsageError(`--seed-list: ${problems.join('; ')}`);
   }
-  return { set, seeds, scenarios, steps, out: resolve(values.out), workers, lock: resolve(values.lock) };
+  // static, least-request and the candidate are always run: every ratio and the headline need them.
+  const wanted = values.strategies ? values.strategies.split(',').filter(Boolean) : STRATEGIES.map((s) => s.name);
+  const unknown = wanted.filter((name) => !STRATEGIES.some((s) => s.name === name));
+  if (unknown.length > 0) throw new UsageError(`--strategies: unknown ${unknown.join(', ')} (known: ${STRATEGIES.map((s) => s.name).join(', ')})`);
+  const strategies = STRATEGIES.map((s) => s.name).filter((name) => wanted.includes(name) || ['static', 'least-request', TUNED.candidatePolicy].includes(name));
+  return { set, seeds, scenarios, steps, out: resolve(values.out), workers, lock: resolve(values.lock), strategies };
 }
 
 function writeFiles(out: string, files: readonly ReportFile[]): void {
@@ -124,9 +131,9 @@ async function main(): Promise<void> {
     freeze = `frozen ${record?.frozenAt} (sha256 ${record?.sha256.slice(0, 12)})`;
   }
   const candidate = TUNED.candidatePolicy;
-  const perRequest = STRATEGIES.some((s) => s.name === TUNED.candidatePerRequest) ? TUNED.candidatePerRequest : undefined;
+  const strategies = options.strategies;
+  const perRequest = strategies.includes(TUNED.candidatePerRequest) ? TUNED.candidatePerRequest : undefined;
   const started = performance.now();
-  const strategies = STRATEGIES.map((s) => s.name);
   const mainTasks: Task[] = options.scenarios.flatMap((scenario) =>
     strategies.flatMap((strategy) => options.seeds.map((seed, i) => ({ scenario: scenario.name, strategy, seed, keepTimeline: i === 0 }))),
   );

@@ -89,6 +89,15 @@ const leastRequestGlobal: Strategy = {
   adjustModel: (model) => ({ ...model, clientProxies: 1 }),
 };
 
+const clairvoyant: Strategy = {
+  name: 'clairvoyant',
+  kind: 'baseline',
+  adaptive: true,
+  summary: 'a central dispatcher knowing every request\'s service time on every pod and every pod\'s queue: each request goes where it finishes first (greedy; a reference no balancer can match, not a proven p99 optimum)',
+  routing: () => ({ kind: 'clairvoyant' }),
+  adjustModel: (model) => ({ ...model, clientProxies: 1 }),
+};
+
 // Not a bound: it minimises a mean M/M/c cost at the long-run arrival rate, which is not the
 // p99 the experiments score (policies can and do beat it on bursts).
 const oracle: Strategy = {
@@ -117,6 +126,7 @@ export const STRATEGIES: readonly Strategy[] = [
   leastRequest,
   leastRequestGlobal,
   oracle,
+  clairvoyant,
 ];
 
 export function findStrategy(name: string): Strategy {

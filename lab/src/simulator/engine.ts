@@ -97,6 +97,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   const queueOrigin = new Float64Array(podTotal * maxQueue);
   const queueProxy = new Int32Array(podTotal * maxQueue);
   const queueMeta = new Int32Array(podTotal * maxQueue);
+  const queueService = new Float64Array(podTotal * maxQueue);
   const proxies = Math.max(1, model.clientProxies);
   const active = new Int32Array(proxies * podTotal);
   const completions = new EventHeap(model.subsets.reduce((n, s) => n + s.pods * s.concurrency, 0));
@@ -175,6 +176,14 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   // Per-request weights of the ORCA-fed weighted round robin (one weight per pod, the same
   // reports reaching every proxy), and each proxy's smooth weighted round-robin state.
   const orca = routing.kind === 'orca-wrr' ? routing : undefined;
+  // The clairvoyant dispatcher knows every request's service time on every pod and each pod's
+  // schedule: when each of its slots frees, queue included (FIFO, so the schedule is exact).
+  const clairvoyant = routing.kind === 'clairvoyant';
+  const slotsPerPod = Math.max(...model.subsets.map((s) => s.concurrency));
+  const slotFree = new Float64Array(clairvoyant ? podTotal * slotsPerPod : 0);
+  let chosenService = NaN;
+  let chosenSlot = -1;
+  let chosenStart = 0;
   const podBusyMs = new Float64Array(podTotal);
   const podServed = new Float64Array(podTotal);
   const podFailed = new Float64Array(podTotal);
@@ -299,6 +308,23 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
       sliceErrors++;
     }
   };
+  /** A service time on a pod from two uniforms: one request's own size, whatever pod serves it. */
+  const serviceTimeFrom = (pod: number, u1: number, u2: number): number => {
+    const mean = podMeanMs[pod] as number;
+    const s = podSubset[pod] as number;
+    switch (subsetShape[s]) {
+      case SHAPE_EXPONENTIAL:
+        return -mean * Math.log(1 - u1);
+      case SHAPE_LOGNORMAL: {
+        const z = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+        return mean * Math.exp((subsetShapeA[s] as number) * z + (subsetShapeB[s] as number));
+      }
+      case SHAPE_PARETO:
+        return mean * (subsetShapeA[s] as number) * Math.pow(1 - u1, subsetShapeB[s] as number);
+      default:
+        return -mean * ((u2 < (subsetShapeA[s] as number) ? subsetShapeC[s] : subsetShapeB[s]) as number) * Math.log(1 - u1);
+    }
+  };
   const serviceTime = (pod: number): number => {
     const mean = podMeanMs[pod] as number;
     const s = podSubset[pod] as number;
@@ -354,10 +380,34 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   });
 
   // Load balancing inside a cluster, as the proxy's LB policy does; -1 when it has no endpoint.
-  const pick = (proxy: number, cluster: number, avoid: number): number => {
+  const pick = (proxy: number, cluster: number, avoid: number, nowMs: number): number => {
     const list = clusterPods[cluster] as Int32Array;
     const n = clusterSize[cluster] as number;
     if (n === 0) return -1;
+    if (clairvoyant) {
+      let best = -1;
+      let bestFinish = Infinity;
+      const u1 = serviceRandom.next();
+      const u2 = serviceRandom.next();
+      for (let i = 0; i < n; i++) {
+        const pod = list[i] as number;
+        if (!podRunning[pod]) continue;
+        let slot = pod * slotsPerPod;
+        for (let k = 1; k < (podConcurrency[pod] as number); k++) {
+          if ((slotFree[pod * slotsPerPod + k] as number) < (slotFree[slot] as number)) slot = pod * slotsPerPod + k;
+        }
+        const start = Math.max(nowMs, slotFree[slot] as number);
+        const service = serviceTimeFrom(pod, u1, u2);
+        if (start + service < bestFinish) {
+          bestFinish = start + service;
+          best = pod;
+          chosenService = service;
+          chosenSlot = slot;
+          chosenStart = start;
+        }
+      }
+      return best;
+    }
     if (n === 1) return list[0] as number;
     const anyEjected = (clusterEjected[proxy * clusterCount + cluster] as number) > 0;
     const tries = avoid >= 0 ? retryPolicy.hostSelectionAttempts : 1;
@@ -422,7 +472,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   };
 
   const dispatch = (nowMs: number, originMs: number, proxy: number, cluster: number, attempt: number, avoid: number): void => {
-    const pod = pick(proxy, cluster, avoid);
+    const pod = pick(proxy, cluster, avoid, nowMs);
     if (pod < 0) {
       // No endpoint: Envoy answers 503 "no healthy upstream" itself, not retried.
       finish(weighted ? cluster : 0, originMs, nowMs - originMs + CONNECT_FAILURE_MS, true);
@@ -443,7 +493,8 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
     if ((podBusy[pod] as number) < (podConcurrency[pod] as number)) {
       podBusy[pod]! += 1;
       active[proxy * podTotal + pod]! += 1;
-      const service = serviceTime(pod);
+      const service = clairvoyant ? chosenService : serviceTime(pod);
+      if (clairvoyant) slotFree[chosenSlot] = chosenStart + service;
       if (orca) podBusyMs[pod]! += service;
       completions.push(nowMs + service, nowMs, originMs, pod * proxies + proxy, meta);
     } else if ((queueLength[pod] as number) < (podQueueLimit[pod] as number)) {
@@ -452,6 +503,10 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
       queueOrigin[slot] = originMs;
       queueProxy[slot] = proxy;
       queueMeta[slot] = meta;
+      if (clairvoyant) {
+        queueService[slot] = chosenService;
+        slotFree[chosenSlot] = chosenStart + chosenService;
+      }
       queueLength[pod]! += 1;
       active[proxy * podTotal + pod]! += 1;
     } else {
@@ -567,7 +622,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
         const slot = pod * maxQueue + (queueHead[pod] as number);
         queueHead[pod] = ((queueHead[pod] as number) + 1) % (podQueueLimit[pod] as number);
         queueLength[pod] = waiting - 1;
-        const service = serviceTime(pod);
+        const service = clairvoyant ? (queueService[slot] as number) : serviceTime(pod);
         if (orca) podBusyMs[pod]! += service;
         completions.push(now + service, queueStart[slot] as number, queueOrigin[slot] as number, pod * proxies + (queueProxy[slot] as number), queueMeta[slot] as number);
       } else {

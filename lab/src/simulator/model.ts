@@ -132,6 +132,11 @@ export type Routing =
   /** Envoy ROUND_ROBIN across every pod, no subset weights (each proxy its own rotation). */
   | { readonly kind: 'round-robin' }
   /**
+   * Not a balancer: a central dispatcher that knows each request's service time on every pod
+   * and every pod's schedule, and sends it where it finishes first (a clairvoyant reference).
+   */
+  | { readonly kind: 'clairvoyant' }
+  /**
    * Per-request weighted round robin across every pod with weights each proxy computes from
    * its endpoints' load reports (Envoy's client_side_weighted_round_robin fed by ORCA).
    */
