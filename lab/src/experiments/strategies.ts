@@ -93,7 +93,7 @@ const clairvoyant: Strategy = {
   name: 'clairvoyant',
   kind: 'baseline',
   adaptive: true,
-  summary: 'a central dispatcher knowing every request\'s service time on every pod and every pod\'s queue: each request goes where it finishes first (greedy; a reference no balancer can match, not a proven p99 optimum)',
+  summary: 'a central dispatcher knowing every request\'s service time and outcome on every pod and every pod\'s queue: each request goes where it succeeds and finishes first (greedy; a reference no balancer can match, not a proven p99 optimum)',
   routing: () => ({ kind: 'clairvoyant' }),
   adjustModel: (model) => ({ ...model, clientProxies: 1 }),
 };

@@ -184,6 +184,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   let chosenService = NaN;
   let chosenSlot = -1;
   let chosenStart = 0;
+  let chosenFails = false;
   const podBusyMs = new Float64Array(podTotal);
   const podServed = new Float64Array(podTotal);
   const podFailed = new Float64Array(podTotal);
@@ -389,9 +390,13 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
       let bestFinish = Infinity;
       const u1 = serviceRandom.next();
       const u2 = serviceRandom.next();
+      // Whether this request would fail on each subset is known too: it avoids those pods.
+      const u3 = routeRandom.next();
+      chosenFails = false;
       for (let i = 0; i < n; i++) {
         const pod = list[i] as number;
-        if (!podRunning[pod]) continue;
+        const sub = podSubset[pod] as number;
+        if (!podRunning[pod] || u3 < (subsetErrorProbability[sub] as number) + (subsetSlowErrorProbability[sub] as number)) continue;
         let slot = pod * slotsPerPod;
         for (let k = 1; k < (podConcurrency[pod] as number); k++) {
           if ((slotFree[pod * slotsPerPod + k] as number) < (slotFree[slot] as number)) slot = pod * slotsPerPod + k;
@@ -405,6 +410,11 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
           chosenSlot = slot;
           chosenStart = start;
         }
+      }
+      if (best < 0) {
+        // It fails wherever it goes: at once, on the first running pod.
+        chosenFails = true;
+        for (let i = 0; i < n && best < 0; i++) if (podRunning[list[i] as number]) best = list[i] as number;
       }
       return best;
     }
@@ -483,13 +493,13 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
       attemptFailed(nowMs + CONNECT_FAILURE_MS, proxy, pod, cluster, originMs, attempt, true);
       return;
     }
-    if (routeRandom.next() < (subsetErrorProbability[subset] as number)) {
+    if (clairvoyant ? chosenFails : routeRandom.next() < (subsetErrorProbability[subset] as number)) {
       telemetry.record(subset, model.errorLatencyMs, true);
       if (orca) podFailed[pod]! += 1;
       attemptFailed(nowMs + model.errorLatencyMs, proxy, pod, cluster, originMs, attempt, true);
       return;
     }
-    const meta = attempt | (routeRandom.next() < (subsetSlowErrorProbability[subset] as number) ? SLOW_ERROR : 0);
+    const meta = attempt | (!clairvoyant && routeRandom.next() < (subsetSlowErrorProbability[subset] as number) ? SLOW_ERROR : 0);
     if ((podBusy[pod] as number) < (podConcurrency[pod] as number)) {
       podBusy[pod]! += 1;
       active[proxy * podTotal + pod]! += 1;
