@@ -83,7 +83,7 @@ const runExperiment = (args: readonly string[]): Promise<{ stdout: string; stder
 test('lab:experiment (held-out) draws fresh seeds, writes the reports and ends with the headline line', async () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-results-'));
   try {
-    const { stdout, stderr, code } = await runExperiment(['--seeds', '2', '--scenarios', 'fast-failing', '--steps', '25,50', '--out', out]);
+    const { stdout, stderr, code } = await runExperiment(['--seeds', '2', '--scenarios', 'fast-failing', '--strategies', 'static', '--steps', '25,50', '--out', out]);
     assert.is(code, 0, stderr);
     const lines = stdout.trim().split('\n');
     assert.match(
