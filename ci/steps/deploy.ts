@@ -11,6 +11,7 @@ import { LAB_MANIFEST } from '../lib/image-sources.ts';
 import { apiErrorMessage, type Kube } from '../lib/kube.ts';
 import type { Log } from '../lib/log.ts';
 import { loadManifests } from '../lib/manifests.ts';
+import { withRollsWithHashes } from '../lib/rolls-with.ts';
 import { waitForRollouts, type WorkloadRef } from '../lib/rollout.ts';
 import { WORKLOAD_KINDS, type WorkloadKind } from '../lib/workloads.ts';
 import { FIELD_MANAGER, IMAGE_REPOSITORY_PREFIX } from '../lib/versions.ts';
@@ -152,7 +153,8 @@ export async function restartDeployments(kube: Kube, names: readonly string[], n
 
 export async function runDeployStage(input: DeployStageInput): Promise<DeployStageResult> {
   const { kube, log, root, namespace } = input;
-  const infra = await loadObjects(root, [INFRA_MANIFESTS], namespace);
+  // Kafka carries a hash of ZooKeeper's pod template, so a new ZooKeeper pod brings a new Kafka pod.
+  const infra = withRollsWithHashes(await loadObjects(root, [INFRA_MANIFESTS], namespace));
   const infraApplied = await applyObjects(kube, infra);
   reportApplied(log, 'infra', infraApplied);
   log.line('waiting for the infrastructure to be ready');
@@ -160,7 +162,7 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
 
   const refs = await resolveImageRefs(kube, input.images, input.only, namespace, log);
   const appPaths = [APP_MANIFESTS, ISTIO_MANIFESTS, ...(input.withLab ? [LAB_MANIFEST] : [])];
-  const apps = withImageRefs(await loadObjects(root, appPaths, namespace), refs);
+  const apps = withRollsWithHashes(withImageRefs(await loadObjects(root, appPaths, namespace), refs));
   const appsApplied = await applyObjects(kube, apps);
   reportApplied(log, 'services and Istio', appsApplied);
   const rolled = appsApplied.filter(podTemplateChanged).map((item) => item.after.metadata?.name ?? '');

@@ -2,6 +2,8 @@
 // with kwok fake nodes: Deployments, ReplicaSets and rollouts are the real controllers' work, and
 // kwok marks pods Running and Ready without a kubelet, so no container runs. The manifests are the
 // project's own (k8s/), moved into a namespace of their own.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +12,8 @@ import type { PlannedImage } from '../lib/image-sources.ts';
 import type { Kube } from '../lib/kube.ts';
 import { Log, memorySink } from '../lib/log.ts';
 import { ensureAuthSecret, ensureNamespace } from '../steps/cluster.ts';
-import { APP_MANIFESTS, loadObjects, RESTARTED_AT, runDeployStage, type DeployStageInput } from '../steps/deploy.ts';
+import { podTemplateHash, ROLLS_WITH_TEMPLATE } from '../lib/rolls-with.ts';
+import { APP_MANIFESTS, INFRA_MANIFESTS, loadObjects, RESTARTED_AT, runDeployStage, type DeployStageInput } from '../steps/deploy.ts';
 import { manifestsInNamespace, removeTree, testKube, uniqueName } from './fixtures.ts';
 
 const deploy = suite('deploy (real API server and controllers, kwok nodes: no containers run)');
@@ -148,6 +151,25 @@ deploy('--restart --only payment-service rolls it alone; the next plain deploy d
   const again = await runDeploy(images, { only: ['payment-service'] });
   assert.equal(again.result.rolled, []);
   assert.equal(generations(await deployments()), generations(after), 'the annotation is not owned by the apply: no second roll');
+});
+
+deploy('a change to ZooKeeper\'s pod template rolls Kafka in the same deploy (its data holds ZooKeeper\'s cluster id); other infra stays', async () => {
+  if (!target) return;
+  const images = imagesTagged({ 'cart-service': 'third' });
+  const before = generations(await deployments());
+  const infraFile = join(root, INFRA_MANIFESTS);
+  const manifest = readFileSync(infraFile, 'utf8');
+  const zookeeperImage = /image: (confluentinc\/cp-zookeeper:\S+)/.exec(manifest)?.[1];
+  assert.ok(zookeeperImage, 'the infra manifest runs a ZooKeeper image');
+  writeFileSync(infraFile, manifest.replace(zookeeperImage, `${zookeeperImage}-changed`));
+  await runDeploy(images);
+  const after = await deployments();
+  for (const [name, generation] of Object.entries(generations(after))) {
+    const expected = name === 'zookeeper-deployment' || name === 'kafka-deployment';
+    assert.is(generation !== before[name], expected, `${name} generation`);
+  }
+  const zookeeper = after.get('zookeeper-deployment')!;
+  assert.is(after.get('kafka-deployment')?.spec?.template.metadata?.annotations?.[ROLLS_WITH_TEMPLATE], podTemplateHash(zookeeper));
 });
 
 deploy.run();
