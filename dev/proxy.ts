@@ -58,9 +58,17 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
       proxyReq.destroy(new UpstreamTimeoutError(`no answer within ${timeoutMs} ms`)),
     );
   });
+  const answered = new WeakSet<IncomingMessage>();
   proxy.on('proxyRes', (proxyRes, req) => {
+    answered.add(req);
     const upstream = chosen.get(req);
     if (upstream) proxyRes.headers[UPSTREAM_HEADER] = upstream.workload;
+    // Hop-by-hop: the upstream closing its connection to us says nothing about the client's.
+    delete proxyRes.headers.connection;
+    delete proxyRes.headers['keep-alive'];
+    // An upstream may answer before the body is all sent (a 413): read and drop the rest, so the
+    // client's connection stays usable for its next request.
+    if (!req.complete) req.resume();
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -84,6 +92,9 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
     proxy.web(req, res, { target: upstream.target }, (error) => {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       const name = `${upstream.workload} (${upstream.target}${req.url})`;
+      // The upstream answered early and closed while the body was still being sent: that write
+      // failing is expected, and the answer is already on its way to the client.
+      if (answered.has(req) && (code === 'EPIPE' || code === 'ECONNRESET')) return;
       if (res.headersSent) {
         res.destroy(error);
       } else if (error instanceof UpstreamTimeoutError) {
