@@ -1,11 +1,13 @@
 // The gateway of the inner loop: one port (13000, like the cluster's) where each request is routed
-// as main-routing-vs routes it — first matching `uri.prefix`, prefix rewritten, weighted split
-// between destinations — to a local process or a compose container. Errors name the upstream.
+// as main-routing-vs routes it — first matching `uri.prefix` (or `uri.exact`), prefix rewritten,
+// weighted split between destinations — to a local process or a compose container, except the
+// paths the mesh's DENY AuthorizationPolicy keeps from the ingress gateway (403). Errors name the
+// upstream.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createProxyServer } from 'http-proxy-3';
-import { matchRoute, rewritePath, type Route, type RouteDestination } from './routes.ts';
+import { isDenied, matchRoute, rewritePath, type Route, type RouteDestination } from './routes.ts';
 
 /** Where the process (or container) of a workload answers, e.g. `http://127.0.0.1:3002`. */
 export type UpstreamResolver = (workload: string, destination: RouteDestination) => string;
@@ -81,9 +83,16 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
       options.log?.(`${req.method} ${originalUrl} -> no route 404`);
       return;
     }
+    const rewritten = rewritePath(route, originalUrl);
+    if (isDenied(route, rewritten)) {
+      // The mesh's DENY AuthorizationPolicy for the ingress identity answers 403 here too.
+      sendError(res, 403, 'forbidden', `${originalUrl.split('?')[0]} is not reachable through the gateway`);
+      options.log?.(`${req.method} ${originalUrl} -> denied 403`);
+      return;
+    }
     const upstream = pick(route);
     chosen.set(req, upstream);
-    req.url = rewritePath(route, originalUrl);
+    req.url = rewritten;
     res.on('finish', () =>
       options.log?.(
         `${req.method} ${originalUrl} -> ${upstream.workload} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`,
@@ -109,7 +118,7 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
   const server = createServer(handle);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const route = matchRoute(options.routes, req.url ?? '/');
-    if (!route) return void socket.destroy();
+    if (!route || isDenied(route, rewritePath(route, req.url ?? '/'))) return void socket.destroy();
     const upstream = pick(route);
     req.url = rewritePath(route, req.url ?? '/');
     proxy.ws(req, socket, head, { target: upstream.target }, () => socket.destroy());

@@ -39,12 +39,14 @@ async function listen(server: Server): Promise<number> {
 }
 
 /** A kit service (64 KiB body limit) standing for product-service behind the real route table. */
-async function kitService(): Promise<{ app: App; port: number }> {
+async function kitService(): Promise<{ app: App; port: number; reached: string[] }> {
+  const reached: string[] = [];
   const definition = defineService({
     name: 'edge-test-service',
     port: 3999,
     config: Type.Object({}),
     setup({ app }) {
+      app.addHook('onResponse', async (request) => void reached.push(request.url));
       app.get('/', async () => ({ items: [], listed: true }));
       app.post('/', async (_request, reply) => reply.status(201).send({ created: true }));
       app.get('/:id', async (request) => ({ id: (request.params as { id: string }).id }));
@@ -52,7 +54,7 @@ async function kitService(): Promise<{ app: App; port: number }> {
   });
   const { app } = await buildService(definition, { env: { LOG_LEVEL: 'silent' } });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, port: (app.server.address() as AddressInfo).port };
+  return { app, port: (app.server.address() as AddressInfo).port, reached };
 }
 
 async function gatewayInFrontOf(port: number): Promise<{ url: string; routes: Route[]; close: () => void }> {
@@ -91,6 +93,41 @@ test('a 3 MB body to POST /products/ through the inner loop gateway: 413 with th
     assert.equal(bad, [], `${bad.length} of ${outcomes.length} tries went wrong`);
   } finally {
     agent.destroy();
+    gateway.close();
+    await service.app.close();
+  }
+});
+
+test('GET /products without its slash answers as /products/ does (query kept), through the real route table', async () => {
+  const service = await kitService();
+  const gateway = await gatewayInFrontOf(service.port);
+  try {
+    for (const path of ['/products', '/products?page=2', '/products/']) {
+      const response = await fetch(`${gateway.url}${path}`);
+      assert.is(response.status, 200, path);
+      assert.equal(await response.json(), { items: [], listed: true }, path);
+    }
+  } finally {
+    gateway.close();
+    await service.app.close();
+  }
+});
+
+test('/<prefix>/metrics, /readyz and /healthz are denied at the gateway (403, uniform body) and never reach the service', async () => {
+  const service = await kitService();
+  const gateway = await gatewayInFrontOf(service.port);
+  try {
+    for (const prefix of gateway.routes.map((r) => r.prefix)) {
+      for (const path of ['metrics', 'readyz', 'healthz', 'readyz?full=1']) {
+        const response = await fetch(`${gateway.url}${prefix}${path}`);
+        assert.is(response.status, 403, `${prefix}${path}`);
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        assert.is(body.error.code, 'forbidden');
+      }
+    }
+    assert.is((await fetch(`${gateway.url}/products/42`)).status, 200, 'other paths still pass');
+    assert.equal(service.reached, ['/42']);
+  } finally {
     gateway.close();
     await service.app.close();
   }

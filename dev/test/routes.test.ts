@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { discoverServices } from '../../ci/lib/services.ts';
 import { localEnvironment } from '../local-env.ts';
 import { devProfile, REPO_ROOT } from '../profile.ts';
-import { loadTopology, localPort, matchRoute, rewritePath, serviceOf, MANIFEST_PATHS } from '../routes.ts';
+import { isDenied, loadTopology, localPort, matchRoute, rewritePath, serviceOf, MANIFEST_PATHS } from '../routes.ts';
 
 const topology = await loadTopology(REPO_ROOT);
 
@@ -51,8 +51,25 @@ test('matching and rewriting follow Istio: first prefix wins, the rest of the pa
   const route = matchRoute(topology.routes, '/products/42?fields=name')!;
   assert.is(route.name, 'product-service');
   assert.is(rewritePath(route, '/products/42?fields=name'), '/42?fields=name');
-  assert.is(matchRoute(topology.routes, '/products'), undefined);
   assert.is(matchRoute(topology.routes, '/admin/'), undefined);
+  assert.is(matchRoute(topology.routes, '/productsx'), undefined, 'the bare prefix matches exactly, not as a prefix');
+});
+
+test('every public prefix without its slash is matched exactly and rewritten to / (query kept), like the prefix itself', () => {
+  for (const route of topology.routes) {
+    const bare = route.prefix.replace(/\/$/, '');
+    assert.is(matchRoute(topology.routes, bare)?.name, route.name, bare);
+    assert.is(matchRoute(topology.routes, `${bare}?page=2`)?.name, route.name);
+    assert.is(rewritePath(route, `${bare}?page=2`), '/?page=2');
+    assert.is(rewritePath(route, bare), '/');
+  }
+});
+
+test("the mesh's DENY policy for the ingress identity is on every route: /metrics, /readyz and /healthz are denied, other paths are not", () => {
+  for (const route of topology.routes) {
+    for (const path of ['/metrics', '/readyz', '/healthz', '/readyz?verbose=1']) assert.ok(isDenied(route, path), `${route.name} ${path}`);
+    for (const path of ['/', '/42', '/metrics-report', '/x/healthz']) assert.not.ok(isDenied(route, path), `${route.name} ${path}`);
+  }
 });
 
 test('local ports: the manifest port plus the offset; a second version of a service takes +100', () => {
