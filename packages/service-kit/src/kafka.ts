@@ -251,7 +251,8 @@ export async function consumeEvents(
     log: service.log,
     ...consumerOptions,
   });
-  service.addReadinessCheck('kafka', consumer.check);
+  // Not a readiness check: the service answers from its own store while the broker is away, and
+  // the consumer catches up when it is back.
   service.onClose(consumer.close);
   return consumer;
 }

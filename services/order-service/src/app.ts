@@ -17,7 +17,7 @@ export const orderService = defineService({
   port: 3004,
   config: orderConfigSchema,
   async setup(service) {
-    const { app, config, log, addReadinessCheck } = service;
+    const { app, config, log } = service;
     const postgres = connectPostgres(service, config.DATABASE_URL, schema);
     const outbox = startOutbox(service, {
       db: postgres.db,
@@ -29,9 +29,6 @@ export const orderService = defineService({
     const cart = createCartClient(config.CART_SERVICE_URL);
     const catalog = createProductCatalog(config.PRODUCT_SERVICE_URL);
     const payments = createPaymentClient(config.PAYMENT_SERVICE_URL, config.PAYMENT_TIMEOUT_MS);
-    addReadinessCheck('cart-service', cart.check);
-    addReadinessCheck('product-service', catalog.check);
-    addReadinessCheck('payment-service', payments.check);
 
     const orders = createOrderRepository(postgres.db);
     registerOrderRoutes(app, {

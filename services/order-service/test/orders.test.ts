@@ -240,7 +240,7 @@ it('payment-service down → 503 and the order waits as pending; the retry with 
   const orders = await stack.startOrderService({ PAYMENT_SERVICE_URL: proxy.via(stack.payments.url) });
   try {
     await proxy.cut();
-    assert.is((await callJson(orders.url, 'GET', '/readyz')).status, 503);
+    assert.is((await callJson(orders.url, 'GET', '/readyz')).status, 200, 'a peer being down is not a reason to leave the endpoints');
     const key = randomUUID();
     const during = await placeOrder(orders.url, user.accessToken, key);
     assert.is(during.status, 503);

@@ -133,7 +133,7 @@ test('a configuration out of range stops the start naming the variable', async (
 
 test('/readyz has no dependency to wait for; /healthz answers', async () => {
   const app = await paymentApp();
-  assert.equal((await app.inject({ url: '/readyz' })).json(), { status: 'ready', checks: {} });
+  assert.equal((await app.inject({ url: '/readyz' })).json(), { status: 'up', checks: {} });
   assert.is((await app.inject({ url: '/healthz' })).statusCode, 200);
   await app.close();
 });
