@@ -76,9 +76,9 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const originalUrl = req.url ?? '/';
-    const route = matchRoute(options.routes, originalUrl);
+    const route = matchRoute(options.routes, originalUrl, req.method);
     if (!route) {
-      const prefixes = options.routes.map((r) => r.prefix).join(', ');
+      const prefixes = [...new Set(options.routes.map((r) => r.prefix))].join(', ');
       sendError(res, 404, 'no_route', `no route matches ${originalUrl.split('?')[0]}; the gateway routes ${prefixes}`);
       options.log?.(`${req.method} ${originalUrl} -> no route 404`);
       return;

@@ -49,6 +49,8 @@ export interface Route {
   prefix: string;
   /** Paths matched exactly (`uri.exact`, e.g. `/auth` without its slash), rewritten like the prefix. */
   exact?: string[];
+  /** Only these methods (`method.exact`), when the route names them (the non-idempotent POST routes). */
+  methods?: string[];
   /**
    * Paths (after the rewrite) that the ingress gateway may not reach on this route's workloads: the
    * DENY AuthorizationPolicies for the ingress identity (`/metrics`, `/readyz`, `/healthz`).
@@ -215,7 +217,7 @@ export function pathMatches(pattern: PathPattern, path: string): boolean {
 
 interface IstioHttpRoute {
   name?: string;
-  match?: { uri?: { prefix?: string; exact?: string; regex?: string } }[];
+  match?: { uri?: { prefix?: string; exact?: string; regex?: string }; method?: { exact?: string } }[];
   rewrite?: { uri?: string };
   timeout?: string;
   route?: { destination: { host: string; subset?: string; port?: { number?: number } }; weight?: number }[];
@@ -235,6 +237,9 @@ function toRoutes(
     if (prefixes.length !== 1 || prefix === undefined || prefixes.length + exact.length !== uris.length) {
       throw new Error(`${at}: the dev proxy reproduces one uri.prefix match per route, plus uri.exact matches`);
     }
+    const methodSets = new Set((entry.match ?? []).map((m) => m.method?.exact ?? ''));
+    if (methodSets.size !== 1) throw new Error(`${at}: every match of a route must name the same method (or none)`);
+    const method = [...methodSets][0];
     const destinations = (entry.route ?? []).map((target, targetIndex): RouteDestination => {
       const { host, subset } = target.destination;
       const service = context.services.find((s) => s.name === host);
@@ -262,6 +267,7 @@ function toRoutes(
       name: entry.name ?? prefix,
       prefix,
       exact,
+      ...(method ? { methods: [method] } : {}),
       denied,
       rewrite: entry.rewrite?.uri ?? prefix,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -280,10 +286,17 @@ function parseDuration(text: string, at: string): number {
 
 const pathOf = (url: string): string => url.split('?')[0] ?? url;
 
-/** The route with a prefix or an exact path matching `url` (first in order, as Istio evaluates them; the query is not part of the path). */
-export function matchRoute(routes: readonly Route[], url: string): Route | undefined {
+/**
+ * The route with a prefix or an exact path matching `url`, and the method when the route names
+ * one (first in order, as Istio evaluates them; the query is not part of the path).
+ */
+export function matchRoute(routes: readonly Route[], url: string, method = 'GET'): Route | undefined {
   const path = pathOf(url);
-  return routes.find((route) => path.startsWith(route.prefix) || (route.exact ?? []).includes(path));
+  return routes.find(
+    (route) =>
+      (!route.methods || route.methods.includes(method.toUpperCase())) &&
+      (path.startsWith(route.prefix) || (route.exact ?? []).includes(path)),
+  );
 }
 
 /** `url` as the upstream sees it: the matched prefix (or exact path) replaced by the rewrite (query kept). */

@@ -25,7 +25,7 @@ test('every service folder has workloads, and every workload a Service on its ow
 });
 
 test('the routes: one prefix per public service, rewritten to /, to that service on its port; payment-service is internal', () => {
-  const routed = new Map(topology.routes.map((r) => [r.prefix, r]));
+  const routed = new Map(topology.routes.filter((r) => !r.methods).map((r) => [r.prefix, r]));
   const expected: Record<string, string> = {
     '/auth/': 'auth-service', '/products/': 'product-service', '/cart/': 'cart-service', '/orders/': 'order-service',
     '/reviews/': 'review-service', '/search/': 'search-service', '/stats/': 'stats-service', '/notifications/': 'notification-service',
@@ -55,11 +55,23 @@ test('matching and rewriting follow Istio: first prefix wins, the rest of the pa
   assert.is(matchRoute(topology.routes, '/productsx'), undefined, 'the bare prefix matches exactly, not as a prefix');
 });
 
+test('non-idempotent POSTs have routes of their own (no retries in the mesh), matched before the general route, to the same service', () => {
+  for (const prefix of ['/auth/', '/products/', '/orders/', '/reviews/']) {
+    const post = matchRoute(topology.routes, `${prefix}x`, 'POST')!;
+    const get = matchRoute(topology.routes, `${prefix}x`, 'GET')!;
+    assert.equal(post.methods, ['POST'], prefix);
+    assert.is(post.name, `${get.name}-post`);
+    assert.equal([...new Set(post.destinations.flatMap((d) => d.workloads))].sort(), [...new Set(get.destinations.flatMap((d) => d.workloads))].sort());
+  }
+  assert.is(matchRoute(topology.routes, '/cart/items/1', 'PUT')?.name, 'cart-service', 'PUT is idempotent: the general route');
+});
+
 test('every public prefix without its slash is matched exactly and rewritten to / (query kept), like the prefix itself', () => {
   for (const route of topology.routes) {
     const bare = route.prefix.replace(/\/$/, '');
-    assert.is(matchRoute(topology.routes, bare)?.name, route.name, bare);
-    assert.is(matchRoute(topology.routes, `${bare}?page=2`)?.name, route.name);
+    const method = route.methods?.[0] ?? 'GET';
+    assert.is(matchRoute(topology.routes, bare, method)?.name, route.name, bare);
+    assert.is(matchRoute(topology.routes, `${bare}?page=2`, method)?.name, route.name);
     assert.is(rewritePath(route, `${bare}?page=2`), '/?page=2');
     assert.is(rewritePath(route, bare), '/');
   }
@@ -122,7 +134,7 @@ test('a route to a Service that does not exist is refused, naming the file, line
   const root = editedManifests(`${MANIFEST_PATHS.istio}/virtual-service.yaml`, (t) => t.replace('host: cart-service-svc', 'host: basket-svc'));
   const error = await loadTopology(root).then(() => undefined, (e: Error) => e);
   assert.ok(error, 'refused');
-  assert.match(error.message, /virtual-service\.yaml:\d+: VirtualService main-routing-vs http\[2\]\.route\[0\]: no Service named basket-svc/);
+  assert.match(error.message, /virtual-service\.yaml:\d+: VirtualService main-routing-vs http\[4\]\.route\[0\]: no Service named basket-svc/);
 });
 
 test('a subset no DestinationRule declares is refused', async () => {
