@@ -134,7 +134,11 @@ async function closeInReverse(hooks: (() => Promise<unknown>)[]): Promise<void> 
   if (failures.length > 0) throw failures[0];
 }
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * In-flight requests get this long to finish after SIGTERM: longer than the longest request (an
+ * order waits up to 10 s for payment-service), shorter than the pods' termination grace period.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 /**
  * The `main.ts` of a service: builds, listens on HOST:PORT, and on SIGTERM/SIGINT stops
