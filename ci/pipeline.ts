@@ -209,8 +209,15 @@ export async function main(argv: readonly string[], log = new Log()): Promise<nu
   if (options.command === 'validate') return runValidateCli(options.validateArgs);
   try {
     if (options.command === 'diagnose') {
-      const kube = connectKube({ kubeconfig: options.kubeconfig, context: kubeContext(options) });
-      await runDiagnose(kube, options.namespace, log.child('diagnose'));
+      // Run after a failure (Jenkins' post step), possibly before any cluster exists: an
+      // unreachable cluster is reported, not a second failure.
+      const diagnoseLog = log.child('diagnose');
+      try {
+        const kube = connectKube({ kubeconfig: options.kubeconfig, context: kubeContext(options) });
+        await runDiagnose(kube, options.namespace, diagnoseLog);
+      } catch (error) {
+        diagnoseLog.line(`no cluster to diagnose (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+      }
       return 0;
     }
     return await runPipeline(options, log, options.root ? resolve(options.root) : ROOT);
