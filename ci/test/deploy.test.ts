@@ -78,8 +78,7 @@ deploy.after(async () => {
   removeTree(root);
 });
 
-deploy('first deploy: infra applied and ready before the services; every rollout completes', async () => {
-  if (!target) return;
+(target ? deploy : deploy.skip)('first deploy: infra applied and ready before the services; every rollout completes', async () => {
   const { result, lines } = await runDeploy(imagesTagged());
   const at = (text: string): number => lines.findIndex((line) => line.includes(text));
   assert.ok(at('infra:') >= 0 && at('infra:') < at('waiting for the infrastructure'), lines.join('\n'));
@@ -98,8 +97,7 @@ deploy('first deploy: infra applied and ready before the services; every rollout
   }
 });
 
-deploy('second deploy with nothing changed: every object unchanged, same generations, no new ReplicaSet', async () => {
-  if (!target) return;
+(target ? deploy : deploy.skip)('second deploy with nothing changed: every object unchanged, same generations, no new ReplicaSet', async () => {
   const before = generations(await deployments());
   const replicaSets = await replicaSetNames();
   const { result, lines } = await runDeploy(imagesTagged());
@@ -111,8 +109,7 @@ deploy('second deploy with nothing changed: every object unchanged, same generat
   assert.ok(lines.includes('no Deployment changed: nothing rolls'));
 });
 
-deploy('a new tag for one service rolls exactly its Deployment', async () => {
-  if (!target) return;
+(target ? deploy : deploy.skip)('a new tag for one service rolls exactly its Deployment', async () => {
   const before = await deployments();
   const { result } = await runDeploy(imagesTagged({ 'cart-service': 'second' }));
   assert.equal(result.rolled, ['cart-service-deployment']);
@@ -125,8 +122,7 @@ deploy('a new tag for one service rolls exactly its Deployment', async () => {
   assert.ok((after.get('cart-service-deployment')?.status?.updatedReplicas ?? 0) >= 1);
 });
 
-deploy('--only keeps the running image of the services left out', async () => {
-  if (!target) return;
+(target ? deploy : deploy.skip)('--only keeps the running image of the services left out', async () => {
   const images = imagesTagged({ 'cart-service': 'third', 'order-service': 'third' });
   const { result } = await runDeploy(images, { only: ['cart-service'] });
   assert.equal(result.rolled, ['cart-service-deployment']);
@@ -135,8 +131,7 @@ deploy('--only keeps the running image of the services left out', async () => {
   assert.is(imageOf(after.get('order-service-deployment')), `shopmesh/order-service:${hex('first')}`);
 });
 
-deploy('--restart --only payment-service rolls it alone; the next plain deploy does not roll it again', async () => {
-  if (!target) return;
+(target ? deploy : deploy.skip)('--restart --only payment-service rolls it alone; the next plain deploy does not roll it again', async () => {
   const images = imagesTagged({ 'cart-service': 'third' });
   const before = generations(await deployments());
   const { result } = await runDeploy(images, { restart: true, only: ['payment-service'] });
@@ -153,8 +148,7 @@ deploy('--restart --only payment-service rolls it alone; the next plain deploy d
   assert.equal(generations(await deployments()), generations(after), 'the annotation is not owned by the apply: no second roll');
 });
 
-deploy('a change to ZooKeeper\'s pod template rolls Kafka in the same deploy (its data holds ZooKeeper\'s cluster id); other infra stays', async () => {
-  if (!target) return;
+(target ? deploy : deploy.skip)('a change to ZooKeeper\'s pod template rolls Kafka in the same deploy (its data holds ZooKeeper\'s cluster id); other infra stays', async () => {
   const images = imagesTagged({ 'cart-service': 'third' });
   const before = generations(await deployments());
   const infraFile = join(root, INFRA_MANIFESTS);

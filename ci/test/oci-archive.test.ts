@@ -108,16 +108,14 @@ archives('index.json gets the containerd image name and the OCI ref name; the re
   assert.throws(() => nameIndex('{"manifests":[]}', 'x:1'), /no manifest/);
 });
 
-archives('without a name, containerd imports the archive under no usable tag (why the pipeline names it)', async () => {
-  if (!socket) return;
+(socket ? archives : archives.skip)('without a name, containerd imports the archive under no usable tag (why the pipeline names it)', async () => {
   const archive = join(work, 'unnamed.tar');
   writeFileSync(archive, await unnamedOciArchive('unnamed'));
   const images = await importAsKindDoes(archive);
   assert.not.ok(images.some((image) => image.includes('shopmesh/')), images.join('\n'));
 });
 
-archives('a named archive is imported by containerd under docker.io/shopmesh/<name>:<tag>, as pods reference it', async () => {
-  if (!socket) return;
+(socket ? archives : archives.skip)('a named archive is imported by containerd under docker.io/shopmesh/<name>:<tag>, as pods reference it', async () => {
   const tag = `shopmesh/oci-test:${sha(String(Date.now())).slice(0, 12)}`;
   const archive = join(work, 'named.tar');
   writeFileSync(archive, await unnamedOciArchive(tag));

@@ -161,8 +161,7 @@ loop.after(async () => {
   rmSync(HOME, { recursive: true, force: true });
 });
 
-loop('up --no-docker starts every service and the gateway, and they are ready', async () => {
-  if (!available) return;
+(available ? loop : loop.skip)('up --no-docker starts every service and the gateway, and they are ready', async () => {
   // From empty data: the first start of a fresh profile, as a developer's first day.
   const reset = await devSh('reset');
   assert.is(reset.code, 0, 'reset');
@@ -184,8 +183,7 @@ loop('up --no-docker starts every service and the gateway, and they are ready', 
   );
 });
 
-loop('the shopping flow works through the gateway', async () => {
-  if (!available) return;
+(available ? loop : loop.skip)('the shopping flow works through the gateway', async () => {
   const suffix = randomBytes(4).toString('hex');
   const email = `shopper-${suffix}@devtest.shopmesh`;
   const registered = expectStatus(await call('POST', '/auth/register', { body: { email, password: 'correct horse 9', name: 'Shopper' } }), 201, 'register');
@@ -264,8 +262,7 @@ async function reloadProbe(options: { file: string; metricsUrl: string; workload
   return reloadMs;
 }
 
-loop('saving a service file reloads only that service, and the next request sees the change', async () => {
-  if (!available) return;
+(available ? loop : loop.skip)('saving a service file reloads only that service, and the next request sees the change', async () => {
   const payment = await reloadProbe({
     file: 'services/payment-service/src/main.ts',
     metricsUrl: `http://127.0.0.1:${portOf('payment-service')}/metrics`,
@@ -284,8 +281,7 @@ loop('saving a service file reloads only that service, and the next request sees
   assert.is(order.status, 'paid');
 });
 
-loop('down stops every process it started and frees the ports', async () => {
-  if (!available) return;
+(available ? loop : loop.skip)('down stops every process it started and frees the ports', async () => {
   const result = await devSh('down');
   up = false;
   assert.is(result.code, 0, 'down');
@@ -298,8 +294,7 @@ loop('down stops every process it started and frees the ports', async () => {
   assert.ok([...status.values()].every((s) => s.watcherPid === undefined));
 });
 
-loop("reset wipes the loop's data (databases, its Redis db, search index, consumer groups) and nothing else", async () => {
-  if (!available) return;
+(available ? loop : loop.skip)("reset wipes the loop's data (databases, its Redis db, search index, consumer groups) and nothing else", async () => {
   const [postgresUrl, redisUrl, brokers, elasticsearchUrl] = servers as string[];
   const pgClient = new pg.Client({ connectionString: postgresUrl });
   await pgClient.connect();
