@@ -93,7 +93,7 @@ test('stand-in PATH (docker CLI whose daemon is unreachable, kind 0.20.0, no ist
     const lines = (error?.message ?? '').split('\n');
     assert.match(lines[0] ?? '', '3 tools missing, too old or not working');
     const line = (tool: string): string => lines.find((l) => l.trimStart().startsWith(`${tool} `)) ?? '';
-    assert.match(line('docker'), /^ {2}docker 20\.10\+ .*does not work \(.*Cannot connect to the Docker daemon.*\); start the Docker daemon/);
+    assert.match(line('docker'), /^ {2}docker 20\.10\+ .*does not work \(.*Cannot connect to the Docker daemon.*\); start the Docker daemon/, line('docker'));
     assert.match(line('kind'), /^ {2}kind 0\.30\.0\+ .*found kind v0\.20\.0 go1\.20\.4 linux\/amd64, too old; go install sigs\.k8s\.io\/kind@v0\.30\.0/);
     assert.match(line('istioctl'), new RegExp(`^ {2}istioctl ${ISTIO_VERSION.replace(/\./g, '\\.')} .*not found; curl .*ISTIO_VERSION=${ISTIO_VERSION}`));
 
