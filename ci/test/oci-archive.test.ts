@@ -11,10 +11,11 @@ import * as assert from 'uvu/assert';
 import { isCI, server } from '../../packages/testkit/src/index.ts';
 import { nameIndex, nameOciArchive } from '../lib/oci-archive.ts';
 import { quietShell } from '../lib/shell.ts';
-import { makeTree, removeTree } from './fixtures.ts';
+import { makeTree, removeTree, uniqueName } from './fixtures.ts';
 
 const archives = suite('OCI image archives (real containerd of the test environment)');
-const NAMESPACE = 'shopmesh-ci-oci';
+// A containerd namespace of this run's own: the clean-up removes every image in it.
+const NAMESPACE = uniqueName('shopmesh-ci-oci');
 let socket: string | undefined;
 let work = '';
 
@@ -95,6 +96,7 @@ archives.after(async () => {
   const listed = await ctr`ctr --address ${socket} --namespace ${NAMESPACE} images ls -q`;
   const images = listed.stdout.split('\n').filter(Boolean);
   if (images.length > 0) await ctr`ctr --address ${socket} --namespace ${NAMESPACE} images rm ${images}`;
+  await ctr`ctr --address ${socket} namespaces remove ${NAMESPACE}`;
   removeTree(work);
 });
 
