@@ -291,11 +291,15 @@ async function reloadProbe(options: { file: string; metricsUrl: string; workload
     metricsUrl: `http://127.0.0.1:${portOf('payment-service')}/metrics`,
     workloads: ['payment-service'],
   });
-  // A routed service with PostgreSQL and Kafka, reached through the gateway.
-  const review = await reloadProbe({ file: 'services/review-service/src/main.ts', metricsUrl: `${gateway}/reviews/metrics`, workloads: ['review-service'] });
+  // A routed service with PostgreSQL and Kafka (its /metrics is denied at the gateway: asked directly).
+  const review = await reloadProbe({
+    file: 'services/review-service/src/main.ts',
+    metricsUrl: `http://127.0.0.1:${portOf('review-service')}/metrics`,
+    workloads: ['review-service'],
+  });
   console.log(
     `\nFIGURE reload: save to the reloaded service answering with the change: payment-service ${Math.round(payment)} ms, ` +
-      `review-service (PostgreSQL + Kafka, via the gateway) ${Math.round(review)} ms (goal < 2000 ms; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores)`,
+      `review-service (PostgreSQL + Kafka) ${Math.round(review)} ms (goal < 2000 ms; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores)`,
   );
 
   // The loop still works end to end after the reloads: an order goes through payment-service.
