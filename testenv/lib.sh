@@ -162,10 +162,13 @@ run_as_user() {
 # NAME_install (fetch or build what is missing; idempotent, cached), NAME_start (start if not
 # running, wait until it answers, write its env fragment), NAME_stop, NAME_address (prints where it
 # listens) and NAME_check (true when it answers).
-# Stage 1 components start in parallel; stage 2 need stage 1 (kube needs etcd, baseimage docker).
+# Stage 1 components start in parallel; stage 2 need stage 1 (kube needs etcd, baseimage docker);
+# stage 3 needs stage 2 (the real node joins kube's API server and takes images from docker).
+# A component may also define NAME_state: what `testenv/status` shows instead of up/down.
 TESTENV_STAGE1=(postgres redis prometheus zookeeper etcd kafka elasticsearch docker)
 TESTENV_STAGE2=(kube baseimage)
-TESTENV_COMPONENTS=("${TESTENV_STAGE1[@]}" "${TESTENV_STAGE2[@]}")
+TESTENV_STAGE3=(node)
+TESTENV_COMPONENTS=("${TESTENV_STAGE1[@]}" "${TESTENV_STAGE2[@]}" "${TESTENV_STAGE3[@]}")
 
 load_component() {
   # shellcheck source=/dev/null
