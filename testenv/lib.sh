@@ -71,7 +71,9 @@ apt_ensure() {
   # A lock keeps parallel component installs from fighting over dpkg.
   (
     flock 9
-    if [[ ! -f /var/lib/apt/periodic/shopmesh-updated ]] || ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
+    local known=true
+    for pkg in "${missing[@]}"; do apt-cache show "$pkg" >/dev/null 2>&1 || known=false; done
+    if [[ ! -f /var/lib/apt/periodic/shopmesh-updated ]] || ! $known; then
       "${sudo[@]}" apt-get update -qq && "${sudo[@]}" mkdir -p /var/lib/apt/periodic && "${sudo[@]}" touch /var/lib/apt/periodic/shopmesh-updated
     fi
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

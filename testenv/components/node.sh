@@ -28,6 +28,8 @@ NODE_POD_GATEWAY=10.245.0.1
 NODE_CLUSTER_CIDR=10.245.0.0/16
 NODE_BRIDGE=smcni0
 NODE_DNS_IP=10.96.0.10
+# kube-apiserver's --service-cluster-ip-range (KUBE_SERVICE_CIDR of kube.sh).
+NODE_SERVICE_CIDR=10.96.0.0/16
 NODE_CGROUP_ROOT=shopmesh-node
 
 NODE_RUN="$RUN_DIR/node"
@@ -126,6 +128,8 @@ node_enforcer() {
   local cache="$NODE_RUN/enforcer" boot
   boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
   if [[ -f $cache ]] && [[ $(sed -n 1p "$cache") == "$boot" ]]; then sed -n 2p "$cache"; return; fi
+  # Without the nft command (before node_install) nothing is known yet: not cached.
+  command -v nft >/dev/null || { echo kube-router; return; }
   local choice=kube-router
   node_nft_queue_works && choice=kube-network-policies
   mkdir -p "$NODE_RUN" && printf '%s\n%s\n' "$boot" "$choice" >"$cache"
@@ -188,7 +192,7 @@ node_check_ranges() {
   }
   while read -r route _; do
     [[ $route == default || $route == *:* || $route == broadcast || $route == local ]] && continue
-    for range in "$NODE_LINK_CIDR" "$NODE_CLUSTER_CIDR" "$KUBE_SERVICE_CIDR"; do
+    for range in "$NODE_LINK_CIDR" "$NODE_CLUSTER_CIDR" "$NODE_SERVICE_CIDR"; do
       if overlaps "$route" "$range"; then
         # The node's own veth route is ours.
         [[ $range == "$NODE_LINK_CIDR" && $(ip -4 route show "$route" dev "$NODE_HOST_IF" 2>/dev/null) ]] && continue
