@@ -53,6 +53,13 @@ if (kubeconfigPath && node) {
     const name = `node-${purpose}-${process.pid}-${Date.now().toString(36)}`;
     await core.createNamespace({ body: { metadata: { name, labels: { 'shopmesh.dev/test': 'testenv-node' } } } });
     namespaces.push(name);
+    // Pods are admitted only once the namespace's default ServiceAccount exists.
+    await waitFor(`ServiceAccount default in ${name}`, 30_000, () =>
+      core.readNamespacedServiceAccount({ namespace: name, name: 'default' }).then(
+        () => true,
+        () => undefined,
+      ),
+    );
     return name;
   }
 
