@@ -397,6 +397,10 @@ evictionHard: {memory.available: "100Mi", nodefs.available: "2%", imagefs.availa
 syncFrequency: 10s
 nodeStatusUpdateFrequency: 5s
 shutdownGracePeriod: 0s
+# Only pods that ask for the real node run there (nodeSelector + toleration): the other tests'
+# pods stay on the kwok nodes, which play them without running anything.
+registerWithTaints:
+- {key: $NODE_LABEL, value: "true", effect: NoExecute}
 EOF
 
   cat >"$NODE_CONF/kube-proxy.yaml" <<EOF
@@ -568,6 +572,9 @@ node_start() {
     --root-dir="$NODE_RUN/kubelet" --cert-dir="$NODE_RUN/kubelet/pki" \
     --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --node-labels="$NODE_LABEL=true" --v=1
   wait_until node-kubelet 90 node_registered
+  # A Node object kept from an earlier run gets the taint too (registerWithTaints acts on creation).
+  node_kubectl taint node "$NODE_NAME" "$NODE_LABEL=true:NoExecute" --overwrite >>"$LOG_DIR/node.log" 2>&1 ||
+    die node "tainting the node failed"
   # No controller allocates pod ranges here (allocate-node-cidrs=false): the node's is set once.
   if [[ -z $(node_kubectl get node "$NODE_NAME" -o jsonpath='{.spec.podCIDR}' 2>/dev/null) ]]; then
     node_kubectl patch node "$NODE_NAME" --type merge \
@@ -619,7 +626,7 @@ node_knp_token() {
 
 node_env_fragment() {
   env_fragment node "SHOPMESH_NODE_NAME=$NODE_NAME" "SHOPMESH_NODE_IP=$NODE_IP" \
-    "SHOPMESH_NODE_LABEL=$NODE_LABEL=true" "SHOPMESH_NODE_CONTAINERD_SOCKET=$NODE_CONTAINERD_SOCKET" \
+    "SHOPMESH_NODE_LABEL=$NODE_LABEL=true" "SHOPMESH_NODE_TAINT=$NODE_LABEL=true:NoExecute" "SHOPMESH_NODE_CONTAINERD_SOCKET=$NODE_CONTAINERD_SOCKET" \
     "SHOPMESH_NODE_CTR=$NODE_CTR" "SHOPMESH_NODE_NETWORK_POLICY=$(node_enforcer)" \
     "SHOPMESH_NODE_LOAD_IMAGE=$TESTENV_ROOT/node-load-image"
 }
@@ -631,7 +638,7 @@ node_kill_matching() {
   for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
     [[ $pid == "$$" ]] && continue
-    tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF -- "$pattern" && kill -KILL "$pid" 2>/dev/null
+    tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -qF -- "$pattern" && { kill -KILL "$pid" 2>/dev/null || true; }
   done
   return 0
 }
@@ -642,12 +649,12 @@ node_kill_cgroup() {
   for i in 1 2 3; do
     for dir in /sys/fs/cgroup/*/"$NODE_CGROUP_ROOT"; do
       [[ -d $dir ]] || continue
-      while read -r pid; do kill -KILL "$pid" 2>/dev/null; done < <(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
+      while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done < <(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
     done
     sleep 0.2
   done
   for dir in /sys/fs/cgroup/*/"$NODE_CGROUP_ROOT"; do
-    [[ -d $dir ]] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+    [[ -d $dir ]] && { find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; }
   done
   return 0
 }
@@ -661,8 +668,8 @@ node_teardown() {
   node_kill_matching "-address $NODE_CONTAINERD_SOCKET"
   if mountpoint -q "$NODE_MNT_NS"; then umount "$NODE_MNT_NS" || umount -l "$NODE_MNT_NS"; fi
   if mountpoint -q "$NODE_NS_DIR"; then umount "$NODE_NS_DIR" || umount -l "$NODE_NS_DIR"; fi
-  [[ -e $NODE_NET_NS ]] && ip netns del "$NODE_NETNS" 2>/dev/null
-  ip link del "$NODE_HOST_IF" 2>/dev/null
+  [[ -e $NODE_NET_NS ]] && { ip netns del "$NODE_NETNS" 2>/dev/null || true; }
+  ip link del "$NODE_HOST_IF" 2>/dev/null || true
   # State of the stopped node only (the containerd image store in $DATA_DIR stays).
   rm -rf "$NODE_RUN"
   return 0

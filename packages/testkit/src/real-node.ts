@@ -10,11 +10,11 @@ const run = promisify(execFile);
 export interface RealNode {
   name: string;
   ip: string;
-  /** Label key and value the node carries (kwok nodes do not). */
+  /** Label key and value the node carries (kwok nodes do not); its NoExecute taint has the same key and value. */
   label: [string, string];
   /** The base image every test pod on the node runs (the services' Node 22 image). */
   baseImage: string;
-  /** Pod spec fields that put a pod on the real node. */
+  /** Pod spec fields that put a pod on the real node: its label as nodeSelector, a toleration of its taint. */
   pin(spec: V1PodSpec): V1PodSpec;
   /** Hands images of the environment's Docker engine to the node's containerd (skips ones already there). */
   loadImages(...images: string[]): Promise<void>;
@@ -32,7 +32,11 @@ export function realNode(): RealNode | undefined {
     ip: env.SHOPMESH_NODE_IP ?? '',
     label: [key, value],
     baseImage: env.BASE_IMAGE ?? 'shopmesh/node:22',
-    pin: (spec) => ({ ...spec, nodeSelector: { ...spec.nodeSelector, [key]: value } }),
+    pin: (spec) => ({
+      ...spec,
+      nodeSelector: { ...spec.nodeSelector, [key]: value },
+      tolerations: [...(spec.tolerations ?? []), { key, operator: 'Equal', value, effect: 'NoExecute' }],
+    }),
     loadImages: async (...images) => {
       await run(loader, images, { timeout: 300_000 });
     },
