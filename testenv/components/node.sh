@@ -43,7 +43,8 @@ NODE_CTR=/usr/bin/ctr
 NODE_CACHE="$SHOPMESH_CACHE/node"
 NODE_PAUSE_IMAGE="shopmesh.local/pause:$K8S_VERSION"
 NODE_COREDNS_BIN="$NODE_CACHE/coredns-$COREDNS_VERSION/coredns"
-NODE_KUBE_ROUTER_BIN="$NODE_CACHE/kube-router-$KUBE_ROUTER_VERSION/kube-router"
+# The patches' content in the path: a changed patch builds again.
+NODE_KUBE_ROUTER_BIN="$NODE_CACHE/kube-router-$KUBE_ROUTER_VERSION-$(cat "$TESTENV_ROOT"/patches/kube-router-"$KUBE_ROUTER_VERSION"-*.patch 2>/dev/null | sha256sum | cut -c1-12)/kube-router"
 NODE_KNP_BIN="$NODE_CACHE/kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION/kube-network-policies"
 NODE_PAUSE_BIN="$NODE_CACHE/pause-$K8S_VERSION/pause"
 # Daemons in stop order: kubelet first (it would restart what is killed under it).
@@ -88,6 +89,34 @@ node_go_build() {
     echo "=== done ($(date -Is))"
   ) >>"$logfile" 2>&1 || die node-build "building $name from $module failed"
   mkdir -p "$(dirname "$out")" && mv "$build/out" "$out" && rm -rf "$build"
+}
+
+# kube-router's published source with testenv/patches/kube-router-*.patch applied, built by its
+# own go.mod. The patch: a pod's traffic to itself (through its own Service) is judged by the pod's
+# ingress policies. Unpatched, kube-router evaluates both directions of such a packet in the pod's
+# one chain, where the default egress verdict accepts it whatever the ingress policies say; kind's
+# kube-network-policies applies them (the NetworkPolicy API counts that traffic as ingress).
+node_build_kube_router() {
+  local module="github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" logfile="$LOG_DIR/node-build.log"
+  local build="$NODE_CACHE/build-kube-router" go dir patch
+  go=$(command -v go 2>/dev/null) || go=/usr/local/go/bin/go
+  log "node: building kube-router ($module with testenv/patches; log $logfile)"
+  rm -rf "$build" && mkdir -p "$build"
+  (
+    export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0
+    dir=$("$go" mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [[ -d $dir ]] || { echo "cannot download $module"; exit 1; }
+    cp -r "$dir/." "$build/src" && chmod -R u+w "$build/src" || exit 1
+    for patch in "$TESTENV_ROOT"/patches/kube-router-"$KUBE_ROUTER_VERSION"-*.patch; do
+      echo "=== patch $patch"
+      patch -d "$build/src" -p1 --forward <"$patch" || exit 1
+    done
+    cd "$build/src" || exit 1
+    echo "=== go build kube-router ($(date -Is))"
+    "$go" build -p 2 -ldflags="-s -w" -o "$build/out" ./cmd/kube-router || exit 1
+    echo "=== done ($(date -Is))"
+  ) >>"$logfile" 2>&1 || die node-build "building kube-router from $module failed"
+  mkdir -p "$(dirname "$NODE_KUBE_ROUTER_BIN")" && mv "$build/out" "$NODE_KUBE_ROUTER_BIN" && rm -rf "$build"
 }
 
 # CoreDNS with the plugins a cluster's DNS needs (kubernetes, cache, health, ready, errors, log,
@@ -150,9 +179,7 @@ node_install() {
     node_go_build coredns "$NODE_COREDNS_BIN" "github.com/coredns/coredns@$COREDNS_VERSION" "$NODE_COREDNS_MAIN" .
   case $(node_enforcer) in
     kube-router)
-      [[ -x $NODE_KUBE_ROUTER_BIN ]] ||
-        node_go_build kube-router "$NODE_KUBE_ROUTER_BIN" "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" - \
-          github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+      [[ -x $NODE_KUBE_ROUTER_BIN ]] || node_build_kube_router
       ;;
     kube-network-policies)
       [[ -x $NODE_KNP_BIN ]] ||
@@ -627,8 +654,7 @@ node_knp_token() {
 node_env_fragment() {
   env_fragment node "SHOPMESH_NODE_NAME=$NODE_NAME" "SHOPMESH_NODE_IP=$NODE_IP" \
     "SHOPMESH_NODE_LABEL=$NODE_LABEL=true" "SHOPMESH_NODE_TAINT=$NODE_LABEL=true:NoExecute" "SHOPMESH_NODE_CONTAINERD_SOCKET=$NODE_CONTAINERD_SOCKET" \
-    "SHOPMESH_NODE_CTR=$NODE_CTR" "SHOPMESH_NODE_NETWORK_POLICY=$(node_enforcer)" \
-    "SHOPMESH_NODE_LOAD_IMAGE=$TESTENV_ROOT/node-load-image"
+    "SHOPMESH_NODE_CTR=$NODE_CTR" "SHOPMESH_NODE_NETWORK_POLICY=$(node_enforcer)"
 }
 
 # node_kill_matching PATTERN: kills (by pid) the processes whose command line contains PATTERN:

@@ -33,12 +33,16 @@ http.createServer((req, res) => {
   if (req.url === '/ready') { res.statusCode = Date.now() - started > 4000 ? 200 : 503; return res.end(); }
   res.end(os.hostname());
 }).listen(8080);`;
+// A new connection per attempt (agent: false): policies, like conntrack, judge new connections
+// only, and a kept-alive one would outlive the policy under test.
 const PROBER = `
-setInterval(async () => {
-  try {
-    const res = await fetch(process.env.URL, { signal: AbortSignal.timeout(1500) });
-    console.log(Date.now() + ' ok ' + (await res.text()));
-  } catch (error) { console.log(Date.now() + ' fail ' + (error.cause?.code ?? error.name)); }
+const http = require('node:http');
+setInterval(() => {
+  const req = http.get(process.env.URL, { agent: false, timeout: 1500 }, (res) => {
+    let body = ''; res.on('data', (chunk) => (body += chunk)); res.on('end', () => console.log(Date.now() + ' ok ' + body));
+  });
+  req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+  req.on('error', (error) => console.log(Date.now() + ' fail ' + (error.code ?? error.name)));
 }, 1000);`;
 
 if (kubeconfigPath && node) {

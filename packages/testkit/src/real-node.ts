@@ -1,11 +1,14 @@
 // The test environment's real Kubernetes node (kubelet + containerd, `testenv/components/node.sh`):
 // where it is, how tests pin pods to it, and how images of the environment's Docker engine reach it.
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { loadTestEnv, server } from './index.ts';
 
 const run = promisify(execFile);
+/** This checkout's loader (the same script `testenv/node-load-image` a developer runs). */
+const LOADER = join(import.meta.dirname, '..', '..', '..', 'testenv', 'node-load-image');
 
 export interface RealNode {
   name: string;
@@ -23,8 +26,7 @@ export interface RealNode {
 /** The real node, or undefined outside CI when the environment has none (the suite is skipped). */
 export function realNode(): RealNode | undefined {
   const name = server('SHOPMESH_NODE_NAME');
-  const loader = server('SHOPMESH_NODE_LOAD_IMAGE');
-  if (!name || !loader) return undefined;
+  if (!name) return undefined;
   const env = loadTestEnv();
   const [key = 'shopmesh.dev/real-node', value = 'true'] = (env.SHOPMESH_NODE_LABEL ?? 'shopmesh.dev/real-node=true').split('=');
   return {
@@ -38,7 +40,7 @@ export function realNode(): RealNode | undefined {
       tolerations: [...(spec.tolerations ?? []), { key, operator: 'Equal', value, effect: 'NoExecute' }],
     }),
     loadImages: async (...images) => {
-      await run(loader, images, { timeout: 300_000 });
+      await run(LOADER, images, { timeout: 300_000 });
     },
   };
 }
