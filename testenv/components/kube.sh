@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # Kubernetes control plane: kube-apiserver, kube-controller-manager and kube-scheduler built from
 # the k8s.io/kubernetes Go module at $K8S_VERSION, kwok (sigs.k8s.io/kwok) at $KWOK_VERSION for
-# fake nodes on which Pods become Running and Ready (there is no kubelet and no container runtime:
-# no container runs, no logs, no exec), and Istio's CRDs (no Istio control or data plane).
+# fake nodes on which Pods become Running and Ready (no kubelet and no container runtime there: no
+# container runs, no logs, no exec), and Istio's CRDs (no Istio control or data plane). The real
+# node, where containers do run, is the node component (node.sh); its kubelet and kube-proxy come
+# from the same module and build (kube_build_commands).
 # Needs the etcd component running (stage 2 of testenv/up).
 
 KUBE_BIN_DIR="$SHOPMESH_CACHE/kube/$K8S_VERSION/bin"
