@@ -166,7 +166,7 @@ node_enforcer() {
 }
 
 node_install() {
-  apt_ensure containerd runc containernetworking-plugins iptables ipset nftables conntrack socat gcc libc6-dev ||
+  apt_ensure containerd runc containernetworking-plugins iptables ipset nftables conntrack socat gcc libc6-dev patch ||
     die node "cannot install the node's Debian packages (containerd runc containernetworking-plugins iptables ipset nftables conntrack socat gcc)"
   [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback && -x /usr/lib/cni/portmap ]] ||
     die node "the CNI reference plugins are missing from /usr/lib/cni"
