@@ -151,6 +151,7 @@ export async function runPipeline(options: PipelineOptions, log: Log, root = ROO
           withLab: options.withLab,
           timeoutMs: options.timeoutMs,
           imageMap,
+          backoff: options.backoff,
         });
         return `rolled: ${result.rolled.length ? result.rolled.join(' ') : 'none'}${result.restarted.length ? `; restarted ${result.restarted.length}` : ''}`;
       },

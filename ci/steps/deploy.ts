@@ -14,7 +14,7 @@ import type { Log } from '../lib/log.ts';
 import { loadManifests } from '../lib/manifests.ts';
 import { withRollsWithHashes } from '../lib/rolls-with.ts';
 import { waitForRollouts, type WorkloadRef } from '../lib/rollout.ts';
-import { WORKLOAD_KINDS, type WorkloadKind } from '../lib/workloads.ts';
+import { WORKLOAD_KINDS, type BackoffPolicy, type WorkloadKind } from '../lib/workloads.ts';
 import { FIELD_MANAGER, IMAGE_REPOSITORY_PREFIX } from '../lib/versions.ts';
 
 export const INFRA_MANIFESTS = 'k8s/infra-manifests.yaml';
@@ -118,6 +118,8 @@ export interface DeployStageInput {
   timeoutMs: number;
   /** Image overrides (--image-map), applied to every manifest before it is applied. */
   imageMap?: ImageMap | undefined;
+  /** Default DEFAULT_BACKOFF (ci/lib/workloads.ts). */
+  backoff?: BackoffPolicy;
 }
 
 export interface DeployStageResult {
@@ -169,7 +171,7 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
   const infraApplied = await applyObjects(kube, infra);
   reportApplied(log, 'infra', infraApplied);
   log.line('waiting for the infrastructure to be ready');
-  await waitForRollouts(kube, workloadsOf(infra), { deadlineMs: input.timeoutMs, log });
+  await waitForRollouts(kube, workloadsOf(infra), { deadlineMs: input.timeoutMs, log, ...(input.backoff ? { backoff: input.backoff } : {}) });
 
   const refs = await resolveImageRefs(kube, input.images, input.only, namespace, log);
   const appPaths = [APP_MANIFESTS, ISTIO_MANIFESTS, ...(input.withLab ? [LAB_MANIFEST] : [])];
@@ -194,6 +196,6 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
   }
 
   log.line('waiting for every rollout');
-  await waitForRollouts(kube, workloadsOf(apps), { deadlineMs: input.timeoutMs, log });
+  await waitForRollouts(kube, workloadsOf(apps), { deadlineMs: input.timeoutMs, log, ...(input.backoff ? { backoff: input.backoff } : {}) });
   return { rolled, restarted, applied: [...infraApplied, ...appsApplied] };
 }
