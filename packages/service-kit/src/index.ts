@@ -28,3 +28,4 @@ export {
 export { createHttpClient, type HttpClient, type HttpResponse } from './http-client.ts';
 export { REQUEST_ID_HEADER } from './logging.ts';
 export { errorSchema } from './schemas.ts';
+export { CursorParam, TimeIdPosition, decodeCursor, encodeCursor } from './cursor.ts';

@@ -60,7 +60,7 @@ const sample = (overrides: Record<string, unknown> = {}) => ({
 it('an admin creates a product (201); a user gets 403; no token 401; a bad token 401', async (c) => {
   const created = await callJson(c.products.url, 'POST', '/', { token: c.admin, body: sample() });
   assert.is(created.status, 201);
-  assert.equal(Object.keys(created.body).sort(), ['category', 'description', 'id', 'name', 'price', 'stock']);
+  assert.equal(Object.keys(created.body).sort(), ['active', 'category', 'description', 'id', 'name', 'price', 'stock']);
   const asUser = await callJson(c.products.url, 'POST', '/', { token: c.user, body: sample() });
   assert.equal([asUser.status, asUser.body.error.code], [403, 'forbidden']);
   assert.is((await callJson(c.products.url, 'POST', '/', { body: sample() })).status, 401);
