@@ -85,7 +85,9 @@ export async function buildService<S extends TObject>(
   const app = Fastify({
     ...loggingOptions({ name: definition.name, version: config.SERVICE_VERSION, level: config.LOG_LEVEL }),
     bodyLimit: definition.bodyLimit ?? 64 * 1024,
-    trustProxy: true,
+    // Never `true`: that takes the left-most X-Forwarded-For entry, which the client writes itself.
+    // A function, because Fastify ignores a bare hop count. `hop` 0 is the socket's peer.
+    trustProxy: config.TRUSTED_PROXY_HOPS === 0 ? false : (_address: string, hop: number) => hop < config.TRUSTED_PROXY_HOPS,
     // The router's refusals (bad URL, over-long parameter) skip the hooks: echo the request id here.
     frameworkErrors: (error, request, reply) => replyWithError(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
   }).withTypeProvider<TypeBoxTypeProvider>();
