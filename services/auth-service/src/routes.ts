@@ -1,6 +1,6 @@
 // POST /register, /login, /refresh; GET /me and /.well-known/jwks.json.
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   HttpError,
   Type,
@@ -60,13 +60,18 @@ const Tokens = Type.Object({ accessToken: Type.String(), refreshToken: Type.Stri
  * the body is read) or by the account the body names (a preHandler, after validation).
  */
 function limiter(app: App, route: string, max: number, by: 'address' | ((request: FastifyRequest) => string)) {
-  return app.rateLimit({
+  // createRateLimit, not rateLimit: the plugin's own hook runs once per request, and a route has two.
+  const check = app.createRateLimit({
     max,
     timeWindow: 60_000,
     keyGenerator: (request) => `${route}:${by === 'address' ? `ip:${request.ip}` : `account:${by(request)}`}`,
-    errorResponseBuilder: (_request, context) =>
-      new HttpError(429, 'rate_limited', `too many ${route} requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const result = await check(request);
+    if (result.isAllowed || !result.isExceeded) return;
+    reply.header('retry-after', String(result.ttlInSeconds));
+    throw new HttpError(429, 'rate_limited', `too many ${route} requests; retry in ${result.ttlInSeconds} s`);
+  };
 }
 
 export function registerAuthRoutes(app: App, deps: AuthRoutesDeps): void {
