@@ -9,4 +9,6 @@ export const orderConfigSchema = Type.Object({
   PAYMENT_SERVICE_URL: urlVar(['http', 'https']),
   // payment-service's latency is configurable for experiments: give it room before a 503.
   PAYMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  // Sent to payment-service, which charges only for its holder (Secret payment-caller-credentials).
+  PAYMENT_CALLER_TOKEN: Type.String({ minLength: 32, maxLength: 200, description: 'a token of at least 32 characters' }),
 });

@@ -23,13 +23,13 @@ const isCharge = (body: unknown): body is Charge => {
   return typeof candidate?.id === 'string' && (candidate.status === 'succeeded' || candidate.status === 'failed');
 };
 
-export function createPaymentClient(baseUrl: string, timeoutMs: number): PaymentClient {
+export function createPaymentClient(baseUrl: string, timeoutMs: number, callerToken: string): PaymentClient {
   const client = createHttpClient({ name: 'payment-service', baseUrl, timeoutMs });
   return {
     async charge(orderId, amount) {
       const response = await client.request('POST', '/charges', {
         body: { orderId, amount },
-        headers: { 'idempotency-key': orderId },
+        headers: { 'idempotency-key': orderId, 'x-payment-caller-token': callerToken },
       });
       // A declined charge is an answer too (201, status failed); anything else is a broken contract.
       if ((response.status === 200 || response.status === 201) && isCharge(response.body)) {

@@ -71,6 +71,7 @@ interface OrderServiceEnv {
   PRODUCT_SERVICE_URL: string;
   CART_SERVICE_URL: string;
   PAYMENT_SERVICE_URL: string;
+  PAYMENT_CALLER_TOKEN: string;
 }
 
 export async function startStack(servers: TestServers): Promise<Stack> {
@@ -85,6 +86,7 @@ export async function startStack(servers: TestServers): Promise<Stack> {
     PRODUCT_SERVICE_URL: peers.products.url,
     CART_SERVICE_URL: peers.cart.url,
     PAYMENT_SERVICE_URL: peers.payments.url,
+    PAYMENT_CALLER_TOKEN: peers.payments.callerToken,
   };
   const started: App[] = [];
   const startOrderService = async (overrides: Partial<OrderServiceEnv> = {}): Promise<RunningApp> => {

@@ -1,6 +1,7 @@
 // payment-service: charges with configurable latency and failure rate, idempotent by key.
 import { Counter } from 'prom-client';
-import { buildService, defineService, type BuildOptions } from '@shopmesh/service-kit';
+import { ConfigError, buildService, defineService, type BuildOptions } from '@shopmesh/service-kit';
+import { createCallerCheck } from './caller.ts';
 import { ChargeBook } from './charges.ts';
 import { paymentConfigSchema } from './config.ts';
 import { registerPaymentRoutes } from './routes.ts';
@@ -21,7 +22,11 @@ export const paymentService = defineService({
       labelNames: ['status'] as const,
       registers: [metrics],
     });
-    registerPaymentRoutes(app, book, charges);
+    if (!config.PAYMENT_CALLER_TOKEN && !config.PAYMENT_CALLER_IDENTITY) {
+      throw new ConfigError(['set PAYMENT_CALLER_TOKEN or PAYMENT_CALLER_IDENTITY: payment-service never charges for just anyone']);
+    }
+    const caller = createCallerCheck({ token: config.PAYMENT_CALLER_TOKEN, identity: config.PAYMENT_CALLER_IDENTITY });
+    registerPaymentRoutes(app, book, charges, caller);
   },
 });
 

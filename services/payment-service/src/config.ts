@@ -7,4 +7,8 @@ export const paymentConfigSchema = Type.Object({
   PAYMENT_FAILURE_RATE: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
   /** How many idempotency keys are remembered (the oldest are forgotten first). */
   PAYMENT_IDEMPOTENCY_CAPACITY: Type.Integer({ minimum: 1, default: 100_000 }),
+  /** The token order-service sends (from the Secret payment-caller-credentials). */
+  PAYMENT_CALLER_TOKEN: Type.Optional(Type.String({ minLength: 32, maxLength: 200, description: 'a token of at least 32 characters' })),
+  /** The caller's mesh identity, trusted from the sidecar's X-Forwarded-Client-Cert. */
+  PAYMENT_CALLER_IDENTITY: Type.Optional(Type.String({ pattern: '^spiffe://[^\\s;,]+$', description: 'a SPIFFE id' })),
 });

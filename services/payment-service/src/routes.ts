@@ -1,4 +1,5 @@
 // POST /charges (internal: called by order-service with the order id as Idempotency-Key).
+import type { onRequestAsyncHookHandler } from 'fastify';
 import type { Counter } from 'prom-client';
 import { Type, type App } from '@shopmesh/service-kit';
 import type { ChargeBook } from './charges.ts';
@@ -19,10 +20,10 @@ const Charge = Type.Object({
   createdAt: Type.String(),
 });
 
-export function registerPaymentRoutes(app: App, book: ChargeBook, charges: Counter<'status'>): void {
+export function registerPaymentRoutes(app: App, book: ChargeBook, charges: Counter<'status'>, caller: onRequestAsyncHookHandler): void {
   app.post(
     '/charges',
-    { schema: { headers: ChargeHeaders, body: ChargeBody, response: { 201: Charge } } },
+    { onRequest: caller, schema: { headers: ChargeHeaders, body: ChargeBody, response: { 201: Charge } } },
     async (request, reply) => {
       const { charge, replayed } = await book.charge(request.headers['idempotency-key'], request.body);
       if (!replayed) charges.inc({ status: charge.status });

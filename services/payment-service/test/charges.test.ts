@@ -3,9 +3,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChargeBook } from '../src/charges.ts';
 import { buildApp } from '../src/app.ts';
+import { CALLER_TOKEN_HEADER } from '../src/caller.ts';
+import { TEST_CALLER_TOKEN } from './harness.ts';
 
 async function paymentApp(env: NodeJS.ProcessEnv = {}) {
-  return (await buildApp({ env: { LOG_LEVEL: 'silent', ...env } })).app;
+  return (await buildApp({ env: { LOG_LEVEL: 'silent', PAYMENT_CALLER_TOKEN: TEST_CALLER_TOKEN, ...env } })).app;
 }
 
 type App = Awaited<ReturnType<typeof paymentApp>>;
@@ -13,9 +15,37 @@ const charge = (app: App, key: string | undefined, body: unknown) =>
   app.inject({
     method: 'POST',
     url: '/charges',
-    headers: key === undefined ? {} : { 'idempotency-key': key },
+    headers: { [CALLER_TOKEN_HEADER]: TEST_CALLER_TOKEN, ...(key === undefined ? {} : { 'idempotency-key': key }) },
     payload: body as object,
   });
+
+test('only order-service may charge: no token, a wrong token or another mesh identity is a 403, before the body is read', async () => {
+  const orderService = 'spiffe://cluster.local/ns/lirmm-services/sa/order-service';
+  const app = await paymentApp({ PAYMENT_CALLER_IDENTITY: orderService });
+  const attempt = (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/charges', headers: { 'idempotency-key': 'k-caller', ...headers }, payload: { orderId: 'o', amount: 100 } });
+  const refused = [
+    await attempt({}),
+    await attempt({ [CALLER_TOKEN_HEADER]: 'x'.repeat(40) }),
+    await attempt({ 'x-forwarded-client-cert': 'By=spiffe://cluster.local/ns/lirmm-services/sa/payment-service;URI=spiffe://cluster.local/ns/lirmm-services/sa/cart-service' }),
+    // A client-written element first, our sidecar's last: only the last counts.
+    await attempt({ 'x-forwarded-client-cert': `URI=${orderService},By=x;URI=spiffe://cluster.local/ns/lirmm-services/sa/cart-service` }),
+  ];
+  for (const answer of refused) assert.equal([answer.statusCode, answer.json().error.code], [403, 'caller_not_allowed']);
+  const bodyless = await app.inject({ method: 'POST', url: '/charges', headers: { 'idempotency-key': 'k' }, payload: 'not json', });
+  assert.is(bodyless.statusCode, 403, 'the caller is checked before the body');
+  assert.is((await attempt({ [CALLER_TOKEN_HEADER]: TEST_CALLER_TOKEN })).statusCode, 201);
+  assert.is((await attempt({ 'x-forwarded-client-cert': `By=spiffe://cluster.local/ns/lirmm-services/sa/payment-service;URI=${orderService}` })).statusCode, 201);
+  await app.close();
+});
+
+test('payment-service refuses to start without a way to check its caller, naming the variables', async () => {
+  const started = await buildApp({ env: { LOG_LEVEL: 'silent' } }).then(
+    () => 'started',
+    (error: Error) => error.message,
+  );
+  assert.match(started, /PAYMENT_CALLER_TOKEN or PAYMENT_CALLER_IDENTITY/);
+});
 
 test('a charge succeeds; the same key again returns the same charge, charged once', async () => {
   const app = await paymentApp();

@@ -3,8 +3,13 @@
 import { listenOnFreePort } from '@shopmesh/service-kit/testing';
 import { buildApp } from '../src/app.ts';
 
+/** The caller token test payment-services accept; give it to order-service as PAYMENT_CALLER_TOKEN. */
+export const TEST_CALLER_TOKEN = 'test-caller-token-0123456789abcdef0123';
+
 export interface RunningPaymentService {
   url: string;
+  /** What order-service must send (PAYMENT_CALLER_TOKEN). */
+  callerToken: string;
   /** New charges made so far (replays of a key excluded), read from the service's own metric. */
   charges(): Promise<number>;
   close(): Promise<void>;
@@ -17,11 +22,13 @@ export async function startPaymentService(options: { failureRate: number; latenc
       PAYMENT_FAILURE_RATE: String(options.failureRate),
       PAYMENT_LATENCY_MS: String(options.latencyMs ?? 0),
       LOG_LEVEL: 'warn',
+      PAYMENT_CALLER_TOKEN: TEST_CALLER_TOKEN,
     },
   });
   const url = await listenOnFreePort(app);
   return {
     url,
+    callerToken: TEST_CALLER_TOKEN,
     async charges() {
       const text = await (await fetch(`${url}/metrics`)).text();
       return [...text.matchAll(/^payment_charges_total\{[^}]*\} (\d+)$/gm)].reduce((sum, [, n]) => sum + Number(n), 0);

@@ -1,18 +1,19 @@
 // payment-service's image (the kit's container checks): no dependency; a charge is idempotent.
 import * as assert from 'uvu/assert';
 import { imageSuite } from '@shopmesh/service-kit/testing-docker';
+import { TEST_CALLER_TOKEN } from './harness.ts';
 
 imageSuite({
   service: 'payment-service',
   needs: [],
   hasDatabase: false,
   misconfigured: { env: { PAYMENT_FAILURE_RATE: '2' }, mentions: ['PAYMENT_FAILURE_RATE is invalid'] },
-  containers: [{ env: { PAYMENT_LATENCY_MS: '50' }, readinessChecks: [] }],
+  containers: [{ env: { PAYMENT_LATENCY_MS: '50', PAYMENT_CALLER_TOKEN: TEST_CALLER_TOKEN }, readinessChecks: [] }],
   async probe(url) {
     const charge = () =>
       fetch(`${url}/charges`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': 'order-image' },
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'order-image', 'x-payment-caller-token': TEST_CALLER_TOKEN },
         body: JSON.stringify({ orderId: 'order-image', amount: 1000 }),
       }).then(async (response) => ({ status: response.status, body: (await response.json()) as { id: string } }));
     const first = await charge();
