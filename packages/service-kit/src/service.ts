@@ -13,7 +13,8 @@ import type { Registry } from 'prom-client';
 import { ConfigError, baseConfigSchema, loadConfig, type BaseConfig } from './config.ts';
 import { installErrorHandling, replyWithError } from './errors.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
-import { REQUEST_ID_HEADER, installAccessLog, installRequestIdEcho, loggingOptions } from './logging.ts';
+import { REQUEST_ID_HEADER, installAccessLog, installRequestIdEcho, installRequestTrace, loggingOptions } from './logging.ts';
+import type { DestinationStream } from 'pino';
 import { installMetrics } from './metrics.ts';
 import { installValidation } from './validation.ts';
 
@@ -65,6 +66,8 @@ export function defineService<S extends TObject>(definition: ServiceDefinition<S
 export interface BuildOptions {
   /** Defaults to process.env. Tests pass their own. */
   env?: NodeJS.ProcessEnv;
+  /** Where the JSON log lines go (default stdout); tests read them. */
+  logStream?: DestinationStream;
 }
 
 export interface BuiltService<Config> {
@@ -83,7 +86,7 @@ export async function buildService<S extends TObject>(
   const config = loadConfig(schema, options.env ?? process.env) as BaseConfig & Static<S>;
 
   const app = Fastify({
-    ...loggingOptions({ name: definition.name, version: config.SERVICE_VERSION, level: config.LOG_LEVEL }),
+    ...loggingOptions({ name: definition.name, version: config.SERVICE_VERSION, level: config.LOG_LEVEL, stream: options.logStream }),
     bodyLimit: definition.bodyLimit ?? 64 * 1024,
     // Never `true`: that takes the left-most X-Forwarded-For entry, which the client writes itself.
     // A function, because Fastify ignores a bare hop count. `hop` 0 is the socket's peer.
@@ -92,6 +95,7 @@ export async function buildService<S extends TObject>(
     frameworkErrors: (error, request, reply) => replyWithError(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('user', null);
+  installRequestTrace(app);
   installValidation(app);
   installErrorHandling(app);
   installRequestIdEcho(app);
