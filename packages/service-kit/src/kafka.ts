@@ -272,6 +272,8 @@ export async function startEventConsumer<E = EventEnvelope & Record<string, unkn
     for (let attempt = 1; !closed; attempt++) {
       try {
         await start();
+        // Closed while it was connecting: the disconnect in close() came too early to stop it.
+        if (closed) await consumer.disconnect().catch(() => undefined);
         return;
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,6 @@
 // The bootstrap every service uses: configuration, logs, metrics, health, validation, errors,
 // and graceful shutdown around the routes the service registers in `setup`.
+import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import Fastify, {
@@ -95,6 +96,14 @@ export async function buildService<S extends TObject>(
     frameworkErrors: (error, request, reply) => replyWithError(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('user', null);
+  // The OpenAPI document is built from the route schemas registered from here on (`app.swagger()`);
+  // `npm run openapi` writes each service's into services/<name>/openapi.json.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: definition.name, version: config.SERVICE_VERSION, description: `${definition.name}; errors are {"error": {"code", "message", "field"?}}` },
+    },
+  });
   installRequestTrace(app);
   installValidation(app);
   installErrorHandling(app);
