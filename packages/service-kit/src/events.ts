@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { currentTrace } from './trace.ts';
 
 // An ISO-8601 timestamp that Date.parse understands ("2026-01-01T00:00:00.000Z").
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -23,6 +24,9 @@ const envelope = <T extends TSchema>(type: T, version: number) => ({
   type,
   version: Type.Optional(Type.Literal(version)),
   occurredAt: Type.String({ format: 'date-time', maxLength: 40 }),
+  // The request that caused it, when there was one: consumers log under its id and trace.
+  requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  traceparent: Type.Optional(Type.String({ maxLength: 100 })),
 });
 
 /** The product as product-service announces it. */
@@ -88,7 +92,14 @@ const SCHEMAS: Record<string, { schema: TSchema; version: number }> = {
   'review.created': { schema: ReviewCreatedEvent, version: 1 },
 };
 
-const stamp = () => ({ id: randomUUID(), occurredAt: new Date().toISOString() });
+const stamp = () => {
+  const trace = currentTrace();
+  return {
+    id: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    ...(trace ? { requestId: trace.requestId, traceparent: trace.traceparent } : {}),
+  };
+};
 
 export const productEvent = (type: ProductEvent['type'], product: ProductPayload): ProductEvent => ({
   ...stamp(),

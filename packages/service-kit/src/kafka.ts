@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Producer, type Consumer, type EachMessagePayload, type KafkaMessage, type LogEntry } from 'kafkajs';
 import { isConnectionError } from './errors.ts';
 import { decodeEvent, type ShopEvent } from './events.ts';
+import { runInTrace, traceOf } from './trace.ts';
 import type { ServiceHooks } from './service.ts';
 
 /** The contract's topics. Consumers read theirs from a variable defaulting to these (`topicVar`). */
@@ -315,8 +316,14 @@ export async function consumeEvents(
     maxAttempts?: number;
   },
 ): Promise<EventConsumer> {
-  const { brokers, clientId, ...consumerOptions } = options;
+  const { brokers, clientId, handle, ...consumerOptions } = options;
   const consumer = await startEventConsumer<ShopEvent>({
+    // An event caused by a request is handled in that request's trace: the consumer's log lines
+    // carry its reqId and traceId, and calls it makes forward them.
+    handle: (event, topic) =>
+      event.traceparent || event.requestId
+        ? runInTrace(traceOf({ traceparent: event.traceparent }, event.requestId ?? event.id), () => handle(event, topic))
+        : handle(event, topic),
     kafka: createKafka({ brokers, clientId, log: service.log }),
     log: service.log,
     decode: (value) => {

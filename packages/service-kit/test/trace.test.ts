@@ -4,7 +4,10 @@ import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Type, buildService, createHttpClient, defineService, type App } from '../src/index.ts';
-import { listenOnFreePort } from '../src/testing.ts';
+import { server } from '@shopmesh/testkit';
+import { orderEvent } from '../src/events.ts';
+import { consumeEvents, createEventProducer, createKafka, ensureTopics } from '../src/kafka.ts';
+import { eventually, listenOnFreePort, uniqueSuffix } from '../src/testing.ts';
 
 interface Line {
   service: string;
@@ -133,6 +136,64 @@ test('outside a request nothing is added: no reqId on start-up lines, no trace h
     assert.ok(pair.lines().every((line) => line.reqId === undefined));
   } finally {
     await pair.close();
+  }
+});
+
+const brokers = server('KAFKA_BROKERS');
+(brokers ? test : test.skip)('an event published while handling a request carries its id and trace: the consumer logs under them (real Kafka)', async () => {
+  const suffix = uniqueSuffix();
+  const topic = `kit-trace-${suffix}`;
+  const kafka = createKafka({ brokers: brokers!, clientId: `kit-trace-${suffix}` });
+  await ensureTopics(kafka, [topic], 1);
+  const producer = createEventProducer(kafka);
+  const producerLogs = logSink();
+  const shop = await buildService(
+    defineService({
+      name: 'shop-service',
+      port: 3998,
+      config: Type.Object({}),
+      setup({ app }) {
+        app.post('/orders', async () => {
+          const event = orderEvent('order.created', { orderId: 'o-traced', userId: 'u1', status: 'pending', total: 1, items: [] });
+          await producer.publish(topic, event, 'o-traced');
+          return { eventId: event.id };
+        });
+      },
+    }),
+    { env: { LOG_LEVEL: 'silent' }, logStream: producerLogs.stream },
+  );
+  const consumerLogs = logSink();
+  const mail = await buildService(
+    defineService({
+      name: 'mail-service',
+      port: 3997,
+      config: Type.Object({}),
+      async setup(service) {
+        await consumeEvents(service, {
+          brokers: brokers!,
+          clientId: `kit-trace-${suffix}`,
+          groupId: `kit-trace-${suffix}`,
+          topics: [topic],
+          handle: async (event) => service.log.info({ eventId: event.id }, 'mail sent'),
+        });
+      },
+    }),
+    { env: { LOG_LEVEL: 'info' }, logStream: consumerLogs.stream },
+  );
+  try {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const answer = await shop.app.inject({ method: 'POST', url: '/orders', headers: { 'x-request-id': 'order-req-9', traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+    assert.is(answer.statusCode, 200);
+    const line = await eventually(() => {
+      const found = consumerLogs.lines.find((entry) => entry.msg === 'mail sent');
+      assert.ok(found, 'consumed');
+      return found!;
+    }, { timeoutMs: 30_000 });
+    assert.equal([line.reqId, line.traceId], ['order-req-9', traceId]);
+  } finally {
+    await mail.app.close();
+    await shop.app.close();
+    await producer.close();
   }
 });
 
