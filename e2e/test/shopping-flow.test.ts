@@ -120,8 +120,9 @@ step('every workload starts from its manifest environment, schemas applied, and 
     logLevel: 'warn',
     env: {
       'order-service': { PAYMENT_SERVICE_URL: paymentSwitch.url },
-      // The flow logs in more customers within a minute (all from 127.0.0.1) than the manifests allow.
-      'auth-service': { LOGIN_RATE_LIMIT_PER_MINUTE: '100' },
+      // The flow registers and logs in more customers within a minute (all from 127.0.0.1) than the
+      // manifests allow.
+      'auth-service': { LOGIN_RATE_LIMIT_PER_MINUTE: '100', REGISTER_RATE_LIMIT_PER_MINUTE: '100' },
     },
     extra: [{ name: 'payment-service-declining', like: 'payment-service', env: { PAYMENT_FAILURE_RATE: '1' } }],
   });
