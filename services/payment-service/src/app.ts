@@ -14,6 +14,10 @@ export const paymentService = defineService({
   config: paymentConfigSchema,
   setup(service) {
     const { app, config, metrics } = service;
+    // Before anything is opened: a refused start leaves no connection behind.
+    if (!config.PAYMENT_CALLER_TOKEN && !config.PAYMENT_CALLER_IDENTITY) {
+      throw new ConfigError(['set PAYMENT_CALLER_TOKEN or PAYMENT_CALLER_IDENTITY: payment-service never charges for just anyone']);
+    }
     const redis = connectRedis(service, config.REDIS_URL);
     const ledger = new ChargeLedger(redis.redis, {
       latencyMs: config.PAYMENT_LATENCY_MS,
@@ -27,9 +31,6 @@ export const paymentService = defineService({
       labelNames: ['status'] as const,
       registers: [metrics],
     });
-    if (!config.PAYMENT_CALLER_TOKEN && !config.PAYMENT_CALLER_IDENTITY) {
-      throw new ConfigError(['set PAYMENT_CALLER_TOKEN or PAYMENT_CALLER_IDENTITY: payment-service never charges for just anyone']);
-    }
     const caller = createCallerCheck({ token: config.PAYMENT_CALLER_TOKEN, identity: config.PAYMENT_CALLER_IDENTITY });
     registerPaymentRoutes(app, ledger, charges, caller);
   },
