@@ -221,8 +221,8 @@ async function main(): Promise<void> {
     prefix: uniquePrefix('bench'),
     redisDb: REDIS_DB,
     ...(settings.logLevel ? { logLevel: settings.logLevel } : {}),
-    // Every customer of the checkout logs in from 127.0.0.1 within a minute.
-    env: { 'auth-service': { LOGIN_RATE_LIMIT_PER_MINUTE: '10000' } },
+    // Every customer of the checkout registers and logs in from 127.0.0.1 within a minute.
+    env: { 'auth-service': { LOGIN_RATE_LIMIT_PER_MINUTE: '10000', REGISTER_RATE_LIMIT_PER_MINUTE: '10000' } },
   });
   const cacheDb = new Redis(plan.workloads.find((w) => w.name === 'product-service-v2')!.env.REDIS_URL!);
   await cacheDb.flushdb(); // a previous run's cached pages must not serve this run's catalogue

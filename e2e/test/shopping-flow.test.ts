@@ -120,8 +120,9 @@ step('every workload starts from its manifest environment, schemas applied, and 
     logLevel: 'warn',
     env: {
       'order-service': { PAYMENT_SERVICE_URL: paymentSwitch.url },
-      // The flow logs in more customers within a minute (all from 127.0.0.1) than the manifests allow.
-      'auth-service': { LOGIN_RATE_LIMIT_PER_MINUTE: '100' },
+      // The flow registers and logs in more customers within a minute (all from 127.0.0.1) than the
+      // manifests allow.
+      'auth-service': { LOGIN_RATE_LIMIT_PER_MINUTE: '100', REGISTER_RATE_LIMIT_PER_MINUTE: '100' },
     },
     extra: [{ name: 'payment-service-declining', like: 'payment-service', env: { PAYMENT_FAILURE_RATE: '1' } }],
   });
@@ -285,10 +286,10 @@ step('reviews update the product rating in stats; a second review of the same pr
 
 step('search finds the product by a word of its name (indexed from product-events)', async () => {
   const found = await eventually(`search for ${word}`, async () => {
-    const { items } = expectStatus(await api<{ items: { id: string; name: string; price: number }[] }>('GET', `/search/?q=${word}`), 200, 'search');
+    const { items } = expectStatus(await api<{ items: { id: string; name: string; price: number; inStock: boolean }[] }>('GET', `/search/?q=${word}`), 200, 'search');
     return items.length > 0 ? { done: true, value: items } : { done: false, seen: items };
   });
-  assert.equal(found, [{ id: lamp.id, name: lamp.name, price: lamp.price }]);
+  assert.equal(found, [{ id: lamp.id, name: lamp.name, price: lamp.price, inStock: true }]);
 });
 
 step('when payment-service declines, the order is payment_failed, nothing is sold, and the cart is kept', async () => {

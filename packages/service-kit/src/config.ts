@@ -20,6 +20,11 @@ export const baseConfigSchema = (defaultPort: number) =>
       { default: 'info' },
     ),
     SERVICE_VERSION: Type.String({ pattern: '^v[0-9]+$', default: 'v1' }),
+    // How many proxies in front of the service add themselves to X-Forwarded-For and are trusted:
+    // 1 = the ingress gateway in the cluster (the sidecar does not append), the gateway of the
+    // inner loop. The client address (`request.ip`) is the entry that many hops from the end;
+    // anything a client writes before it is ignored. 0 trusts no header (the socket's peer).
+    TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, maximum: 10, default: 1 }),
   });
 
 export type BaseConfig = Static<ReturnType<typeof baseConfigSchema>>;

@@ -104,9 +104,16 @@ function errorAnswer(error: FastifyError | HttpError, request: FastifyRequest): 
     return { status: 503, body: { error: { code: 'dependency_unavailable', message: 'a dependency is unavailable' } } };
   }
   const status = (error as FastifyError).statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    const code = (error as FastifyError).code;
+  const code = (error as FastifyError).code;
+  // Only Fastify's own refusals keep their text: another library's error (Elasticsearch's,
+  // PostgreSQL's) says things about our stores that are no business of the client's.
+  if (status >= 400 && status < 500 && typeof code === 'string' && code.startsWith('FST_')) {
     return { status, body: { error: { code: FASTIFY_CODES[code] ?? 'bad_request', message: error.message } } };
+  }
+  if (typeof code === 'string' && code.startsWith('22') && code.length === 5) {
+    // PostgreSQL "data exception" (a value out of range...): the input was bad, but say no more.
+    request.log.warn({ err: error }, 'database refused a value');
+    return { status: 400, body: { error: { code: 'invalid_value', message: 'a value in the request is out of range or malformed' } } };
   }
   request.log.error({ err: error }, 'unhandled error');
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };

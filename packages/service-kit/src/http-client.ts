@@ -1,5 +1,7 @@
 // Service-to-service HTTP calls with a timeout; an unreachable or failing peer becomes a 503.
+// Made while handling a request, a call carries its id and trace (x-request-id, traceparent).
 import { DependencyUnavailableError } from './errors.ts';
+import { propagationHeaders } from './trace.ts';
 
 export interface HttpResponse<T> {
   status: number;
@@ -33,7 +35,12 @@ export function createHttpClient(options: { name: string; baseUrl: string; timeo
     try {
       response = await fetch(`${base}${path}`, {
         method,
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          accept: 'application/json',
+          ...propagationHeaders(),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -29,3 +29,5 @@ export { createHttpClient, type HttpClient, type HttpResponse } from './http-cli
 export { REQUEST_ID_HEADER } from './logging.ts';
 export { errorSchema } from './schemas.ts';
 export { MAX_CHARGE_CENTS } from './money.ts';
+export { CursorParam, TimeIdPosition, decodeCursor, encodeCursor } from './cursor.ts';
+export { currentTrace, propagationHeaders, TRACEPARENT_HEADER, type RequestTrace } from './trace.ts';

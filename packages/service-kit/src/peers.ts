@@ -10,10 +10,12 @@ export interface Product {
   /** Integer cents. */
   price: number;
   stock: number;
+  /** false: withdrawn from sale. */
+  active?: boolean;
 }
 
 export interface ProductCatalog {
-  /** The product, or undefined when product-service does not know it. */
+  /** The product, or undefined when product-service does not know it or it is withdrawn from sale. */
   find(productId: string): Promise<Product | undefined>;
   /** Readiness: product-service answers. */
   check(): Promise<void>;
@@ -43,7 +45,8 @@ export function createProductCatalog(baseUrl: string): ProductCatalog {
           new Error(`GET /${productId} answered ${response.status} without a product`),
         );
       }
-      return response.body;
+      // A product withdrawn from sale can no longer be put in a cart, ordered or reviewed.
+      return response.body.active === false ? undefined : response.body;
     },
     check: client.check,
   };

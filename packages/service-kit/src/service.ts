@@ -1,5 +1,6 @@
 // The bootstrap every service uses: configuration, logs, metrics, health, validation, errors,
 // and graceful shutdown around the routes the service registers in `setup`.
+import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import Fastify, {
@@ -14,7 +15,8 @@ import { ConfigError, baseConfigSchema, loadConfig, type BaseConfig } from './co
 import { installErrorHandling, replyWithError } from './errors.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
 import { installBodyLimitDrain } from './body-limit.ts';
-import { REQUEST_ID_HEADER, installAccessLog, installRequestIdEcho, loggingOptions } from './logging.ts';
+import { REQUEST_ID_HEADER, installAccessLog, installRequestIdEcho, installRequestTrace, loggingOptions } from './logging.ts';
+import type { DestinationStream } from 'pino';
 import { installMetrics } from './metrics.ts';
 import { installValidation } from './validation.ts';
 
@@ -66,6 +68,8 @@ export function defineService<S extends TObject>(definition: ServiceDefinition<S
 export interface BuildOptions {
   /** Defaults to process.env. Tests pass their own. */
   env?: NodeJS.ProcessEnv;
+  /** Where the JSON log lines go (default stdout); tests read them. */
+  logStream?: DestinationStream;
 }
 
 export interface BuiltService<Config> {
@@ -85,13 +89,24 @@ export async function buildService<S extends TObject>(
 
   const bodyLimit = definition.bodyLimit ?? 64 * 1024;
   const app = Fastify({
-    ...loggingOptions({ name: definition.name, version: config.SERVICE_VERSION, level: config.LOG_LEVEL }),
+    ...loggingOptions({ name: definition.name, version: config.SERVICE_VERSION, level: config.LOG_LEVEL, stream: options.logStream }),
     bodyLimit,
-    trustProxy: true,
+    // Never `true`: that takes the left-most X-Forwarded-For entry, which the client writes itself.
+    // A function, because Fastify ignores a bare hop count. `hop` 0 is the socket's peer.
+    trustProxy: config.TRUSTED_PROXY_HOPS === 0 ? false : (_address: string, hop: number) => hop < config.TRUSTED_PROXY_HOPS,
     // The router's refusals (bad URL, over-long parameter) skip the hooks: echo the request id here.
     frameworkErrors: (error, request, reply) => replyWithError(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('user', null);
+  // The OpenAPI document is built from the route schemas registered from here on (`app.swagger()`);
+  // `npm run openapi` writes each service's into services/<name>/openapi.json.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: definition.name, version: config.SERVICE_VERSION, description: `${definition.name}; errors are {"error": {"code", "message", "field"?}}` },
+    },
+  });
+  installRequestTrace(app);
   installValidation(app);
   installErrorHandling(app);
   installRequestIdEcho(app);

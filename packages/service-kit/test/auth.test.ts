@@ -128,4 +128,74 @@ test('an unreachable key server is a 503, not a 401', async () => {
   assert.equal([answer.status, answer.body.error.code], [503, 'dependency_unavailable']);
 });
 
+/** A key server over real HTTP that can be stopped and started again with other keys. */
+async function keyServer(publicKeys: KeyObject[]) {
+  const jwks = { keys: await Promise.all(publicKeys.map(async (key) => {
+    const jwk = await exportJWK(key);
+    return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'RS256', use: 'sig' };
+  })) };
+  let fetches = 0;
+  const server = createServer((_request, response) => {
+    fetches++;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(jwks));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    port,
+    fetches: () => fetches,
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+test('auth-service unreachable: tokens still verify with the last keys fetched; a token with an unknown key is a 503, not a 401', async () => {
+  const keys = await keyServer([signing.publicKey]);
+  const guard = createAuthGuard({ jwksUrl: keys.url, refreshMs: 50, cooldownMs: 0 });
+  const valid = await token({ email: 'a@b.c', role: 'user' });
+  assert.is((await guard.verify(valid)).id, 'user-1');
+  await keys.stop();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the keys are now due for a refresh
+  assert.is((await guard.verify(valid)).id, 'user-1', 'verified with the last keys');
+  assert.is((await guard.verify(valid)).id, 'user-1');
+  const rotated = newKey();
+  const unknownKid = await new SignJWT({ email: 'a@b.c', role: 'user' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'rotated-key', typ: 'at+jwt' })
+    .setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setExpirationTime('5m')
+    .sign(rotated.privateKey);
+  const during = await guard.verify(unknownKid).then(() => 200, (error: { statusCode: number }) => error.statusCode);
+  assert.is(during, 503, 'cannot tell without the key server');
+  const forged = await guard.verify(await token({ email: 'a@b.c', role: 'admin' }, { key: impostor.privateKey })).then(
+    () => 200,
+    (error: { statusCode: number }) => error.statusCode,
+  );
+  assert.is(forged, 401, 'a token the last keys reject is still refused');
+});
+
+test('a token signed with a new key (rotation) makes the guard fetch the keys again', async () => {
+  const rotated = newKey();
+  const first = await keyServer([signing.publicKey]);
+  const guard = createAuthGuard({ jwksUrl: first.url, refreshMs: 60_000, cooldownMs: 0 });
+  assert.is((await guard.verify(await token({ email: 'a@b.c', role: 'user' }))).id, 'user-1');
+  await first.stop();
+  // auth-service back on the same address with a second key.
+  const jwk = await exportJWK(rotated.publicKey);
+  const rotatedKid = await calculateJwkThumbprint(jwk);
+  const second = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ keys: [{ ...jwk, kid: rotatedKid, alg: 'RS256', use: 'sig' }] }));
+  });
+  await new Promise<void>((resolve) => second.listen(first.port, '127.0.0.1', resolve));
+  try {
+    const signedWithNew = await new SignJWT({ email: 'n@b.c', role: 'user' })
+      .setProtectedHeader({ alg: 'RS256', kid: rotatedKid, typ: 'at+jwt' })
+      .setSubject('user-2').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setExpirationTime('5m')
+      .sign(rotated.privateKey);
+    assert.is((await guard.verify(signedWithNew)).id, 'user-2');
+  } finally {
+    second.close();
+  }
+});
+
 test.run();

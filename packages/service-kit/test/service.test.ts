@@ -45,6 +45,14 @@ const definition = defineService({
     app.get('/bug', async () => {
       throw new Error('secret internal detail');
     });
+    // What a store's client throws: Elasticsearch's ResponseError carries the upstream status and
+    // text, PostgreSQL's errors a SQLSTATE code and a message naming tables and values.
+    app.get('/upstream-400', async () => {
+      throw Object.assign(new Error('[parsing_exception] unknown query [bogus] in index products-internal'), { statusCode: 400 });
+    });
+    app.get('/pg-out-of-range', async () => {
+      throw Object.assign(new Error('value "99999999999" is out of range for type integer'), { code: '22003' });
+    });
     app.get('/store-down', async () => {
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     });
@@ -119,6 +127,15 @@ test('an unexpected error is a 500 that does not leak its message', async () => 
   const response = await app.inject({ url: '/bug' });
   assert.is(response.statusCode, 500);
   assert.equal(response.json(), { error: { code: 'internal', message: 'internal error' } });
+});
+
+test("a store's own error text never reaches the client: an upstream 4xx is a plain 500, a PostgreSQL data exception a plain 400", async () => {
+  const upstream = await app.inject({ url: '/upstream-400' });
+  assert.equal([upstream.statusCode, upstream.json()], [500, { error: { code: 'internal', message: 'internal error' } }]);
+  const outOfRange = await app.inject({ url: '/pg-out-of-range' });
+  assert.is(outOfRange.statusCode, 400);
+  assert.is(outOfRange.json().error.code, 'invalid_value');
+  assert.not.match(outOfRange.body, /integer|99999999999/);
 });
 
 test('a connection error from a store is a 503', async () => {

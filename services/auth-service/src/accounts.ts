@@ -52,21 +52,43 @@ export async function ensureAdmin(db: Db, email: string, password: string): Prom
   return created ? 'created' : 'exists';
 }
 
-export async function storeRefreshToken(db: Db, userId: string, tokenHash: string, ttlSeconds: number): Promise<void> {
-  await db.insert(refreshTokens).values({ userId, tokenHash, expiresAt: new Date(Date.now() + ttlSeconds * 1000) });
+/** Stores a refresh token; without `familyId` it starts a new family (a login). */
+export async function storeRefreshToken(db: Db, userId: string, tokenHash: string, ttlSeconds: number, familyId?: string): Promise<void> {
+  await db
+    .insert(refreshTokens)
+    .values({ userId, tokenHash, expiresAt: new Date(Date.now() + ttlSeconds * 1000), ...(familyId ? { familyId } : {}) });
 }
 
+export type ConsumedRefreshToken =
+  | { outcome: 'consumed'; userId: string; familyId: string }
+  /** Already used: someone replays it. Its whole family has just been revoked. */
+  | { outcome: 'reused' }
+  /** Unknown or expired. */
+  | { outcome: 'invalid' };
+
 /**
- * Revokes a live refresh token and returns its owner's id; undefined when the token is unknown,
- * expired or already used (refresh tokens rotate: each is good for one refresh).
+ * Revokes a live refresh token and returns its owner and family (refresh tokens rotate: each is
+ * good for one refresh). A token presented again after its use revokes every live token of its
+ * family: either the owner or a thief holds a copy, and the server cannot tell which is which.
  */
-export async function consumeRefreshToken(db: Db, tokenHash: string): Promise<string | undefined> {
-  const [consumed] = await db
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(
-      and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, new Date())),
-    )
-    .returning({ userId: refreshTokens.userId });
-  return consumed?.userId;
+export function consumeRefreshToken(db: Db, tokenHash: string): Promise<ConsumedRefreshToken> {
+  return db.transaction(async (tx) => {
+    const now = new Date();
+    const [consumed] = await tx
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
+      .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
+    if (consumed) return { outcome: 'consumed', ...consumed };
+    const [known] = await tx
+      .select({ familyId: refreshTokens.familyId, revokedAt: refreshTokens.revokedAt })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, tokenHash));
+    if (!known?.revokedAt) return { outcome: 'invalid' };
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(refreshTokens.familyId, known.familyId), isNull(refreshTokens.revokedAt)));
+    return { outcome: 'reused' };
+  });
 }

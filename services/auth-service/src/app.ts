@@ -2,6 +2,7 @@
 import rateLimit from '@fastify/rate-limit';
 import { buildService, createAuthGuard, defineService, type BuildOptions } from '@shopmesh/service-kit';
 import { connectPostgres } from '@shopmesh/service-kit/db';
+import { connectRedis } from '@shopmesh/service-kit/redis';
 import { ensureAdmin } from './accounts.ts';
 import { authConfigSchema } from './config.ts';
 import { schema } from './db/schema.ts';
@@ -20,14 +21,21 @@ export const authService = defineService({
     const admin = await ensureAdmin(postgres.db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
     log.info({ email: config.ADMIN_EMAIL, admin }, 'admin account checked');
 
-    await app.register(rateLimit, { global: false });
+    // Counters in Redis (shared by the replicas); keyed on the client address the kit derives
+    // from the trusted proxies only (TRUSTED_PROXY_HOPS), and on the account.
+    const redis = connectRedis(service, config.REDIS_URL);
+    await app.register(rateLimit, { global: false, redis: redis.redis, nameSpace: config.RATE_LIMIT_KEY_PREFIX, skipOnError: false });
     registerAuthRoutes(app, {
       db: postgres.db,
       keys,
       guard: createAuthGuard({ keys: keys.verifyKeys }),
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
-      loginRateLimitPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+      rateLimits: {
+        login: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+        register: config.REGISTER_RATE_LIMIT_PER_MINUTE,
+        refresh: config.REFRESH_RATE_LIMIT_PER_MINUTE,
+      },
     });
   },
 });

@@ -7,5 +7,11 @@ export const authConfigSchema = Type.Object({
   ADMIN_PASSWORD: Type.String({ minLength: 8, description: 'a password of at least 8 characters' }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+  // Rate limits, per client address and per account, kept in Redis so every replica counts together.
+  REDIS_URL: urlVar(['redis', 'rediss']),
   LOGIN_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
+  REGISTER_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 5 }),
+  REFRESH_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
+  // Prefix of the counters' keys (tests give each run its own).
+  RATE_LIMIT_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'auth-rate:' }),
 });

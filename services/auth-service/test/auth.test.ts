@@ -71,17 +71,31 @@ it('the admin from ADMIN_EMAIL/ADMIN_PASSWORD exists with role admin', async ({ 
   assert.is(me.body.email, auth.admin.email);
 });
 
-it('refresh rotates: the new pair works, the used refresh token is refused', async ({ auth }) => {
+it('refresh rotates: the new pair works; a made-up token is refused', async ({ auth }) => {
   const user = await auth.newUser();
   const refreshed = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
   assert.is(refreshed.status, 200);
   assert.is.not(refreshed.body.refreshToken, user.refreshToken);
   assert.is((await callJson(auth.url, 'GET', '/me', { token: refreshed.body.accessToken })).body.id, user.id);
-  const reused = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
-  assert.equal([reused.status, reused.body.error.code], [401, 'invalid_refresh_token']);
   const forged = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: 'made-up' } });
-  assert.is(forged.status, 401);
+  assert.equal([forged.status, forged.body.error.code], [401, 'invalid_refresh_token']);
   assert.is((await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: refreshed.body.refreshToken } })).status, 200);
+});
+
+it('a reused refresh token revokes its whole family; another sign-in of the same user is untouched', async ({ auth }) => {
+  const user = await auth.newUser();
+  const otherSignIn = await callJson(auth.url, 'POST', '/login', { body: { email: user.email, password: user.password } });
+  const first = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
+  const second = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: first.body.refreshToken } });
+  assert.equal([first.status, second.status], [200, 200]);
+  // The first token again (a stolen copy, or the owner's stale one): the family is revoked...
+  const reused = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: user.refreshToken } });
+  assert.equal([reused.status, reused.body.error.code], [401, 'refresh_token_reused']);
+  // ...so the newest token of that family, never used, no longer works either.
+  const latest = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: second.body.refreshToken } });
+  assert.equal([latest.status, latest.body.error.code], [401, 'refresh_token_reused']);
+  const other = await callJson(auth.url, 'POST', '/refresh', { body: { refreshToken: otherSignIn.body.refreshToken } });
+  assert.is(other.status, 200, 'a family of its own');
 });
 
 it('stored secrets: argon2id password hashes, refresh tokens only as digests', async ({ auth }) => {

@@ -3,6 +3,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { applyMigrations } from '@shopmesh/service-kit/db';
 import { callJson, createTestDatabase, listenOnFreePort, uniqueSuffix } from '@shopmesh/service-kit/testing';
+import { server } from '@shopmesh/testkit';
 import { buildApp } from '../src/app.ts';
 
 export interface RunningAuthService {
@@ -23,7 +24,15 @@ export const newPrivateKeyPem = (): string =>
 
 export const authMigrationsFolder = new URL('../drizzle/', import.meta.url).pathname;
 
-export async function startAuthService(postgresServerUrl: string, env: NodeJS.ProcessEnv = {}): Promise<RunningAuthService> {
+/**
+ * `redisUrl`: the test Redis (the rate limits' counters, under a prefix of this run's own); by
+ * default the test environment's.
+ */
+export async function startAuthService(
+  postgresServerUrl: string,
+  env: NodeJS.ProcessEnv = {},
+  redisUrl = server('REDIS_URL')!,
+): Promise<RunningAuthService> {
   const database = await createTestDatabase(postgresServerUrl, 'auth_test');
   await applyMigrations({ url: database.url, migrationsFolder: authMigrationsFolder });
   const admin = { email: `admin-${uniqueSuffix()}@shop.test`, password: 'admin-password-1' };
@@ -34,7 +43,11 @@ export async function startAuthService(postgresServerUrl: string, env: NodeJS.Pr
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
       LOG_LEVEL: 'warn',
+      REDIS_URL: redisUrl,
+      RATE_LIMIT_KEY_PREFIX: `auth-rate-test-${uniqueSuffix()}:`,
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+      REGISTER_RATE_LIMIT_PER_MINUTE: '1000',
+      REFRESH_RATE_LIMIT_PER_MINUTE: '1000',
       ...env,
     },
   });

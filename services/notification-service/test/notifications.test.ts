@@ -102,6 +102,38 @@ it("each user lists their own orders' notifications, newest first, a redelivered
   assert.equal(await listFor(service.app, stranger.accessToken), { status: 200, body: { items: [] } });
 });
 
+it('notifications page by cursor: every one once, newest first, several at the same instant included; a bad cursor is a 400 naming it', async ({ auth, service }) => {
+  const carol = await auth.newUser();
+  const order = { orderId: randomUUID(), userId: carol.id };
+  const times = ['2030-02-01T10:00:00.000Z', '2030-02-01T10:00:05.000Z', '2030-02-01T10:00:05.000Z', '2030-02-01T10:00:05.000Z', '2030-02-01T10:00:09.000Z'];
+  const events = times.map((at) => orderEvent('order.created', order, at));
+  for (const event of events) await service.topics.publish('order-events', event, order.orderId);
+  await eventually(async () => assert.is((await listFor(service.app, carol.accessToken)).body.items.length, 5));
+  const everything = (await listFor(service.app, carol.accessToken)).body.items.map((item: { id: string }) => item.id);
+  const pageOf = async (query: string) => {
+    const response = await service.app.inject({ method: 'GET', url: `/?${query}`, headers: { authorization: `Bearer ${carol.accessToken}` } });
+    return { status: response.statusCode, body: response.json() };
+  };
+  const paged: string[] = [];
+  const sizes: number[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await pageOf(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.is(page.status, 200);
+    sizes.push(page.body.items.length);
+    paged.push(...page.body.items.map((item: { id: string }) => item.id));
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  assert.equal(sizes, [2, 2, 1]);
+  assert.equal(paged, everything);
+  assert.is(paged[0], events[4]!.id, 'newest first');
+  assert.is(paged[4], events[0]!.id);
+  for (const bad of ['x', Buffer.from('["a","b"]').toString('base64url')]) {
+    const answer = await pageOf(`cursor=${bad}`);
+    assert.equal([answer.status, answer.body.error.field], [400, 'cursor'], bad);
+  }
+});
+
 it('authentication: 401 without a token or with a bad one; a bad limit is a 400 naming it', async ({ auth, service }) => {
   const none = await listFor(service.app);
   assert.is(none.status, 401);

@@ -33,7 +33,7 @@ export const orderService = defineService({
     const cart = createCartClient(config.CART_SERVICE_URL);
     const catalog = createProductCatalog(config.PRODUCT_SERVICE_URL);
     const stock = createStockClient(config.PRODUCT_SERVICE_URL);
-    const payments = createPaymentClient(config.PAYMENT_SERVICE_URL, config.PAYMENT_TIMEOUT_MS);
+    const payments = createPaymentClient(config.PAYMENT_SERVICE_URL, config.PAYMENT_TIMEOUT_MS, config.PAYMENT_CALLER_TOKEN);
 
     const orders = createOrderRepository(postgres.db);
     const settlement = createSettlement({ orders, stock, payments, cart, outbox, log });

@@ -15,4 +15,6 @@ export const orderConfigSchema = Type.Object({
   ORDER_PENDING_GRACE_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 60_000 }),
   /** A pending order still without a payment outcome this long after it was placed is cancelled. */
   ORDER_PENDING_DEADLINE_MS: Type.Integer({ minimum: 0, maximum: 7 * 86_400_000, default: 15 * 60_000 }),
+  // Sent to payment-service, which charges only for its holder (Secret payment-caller-credentials).
+  PAYMENT_CALLER_TOKEN: Type.String({ minLength: 32, maxLength: 200, description: 'a token of at least 32 characters' }),
 });

@@ -46,20 +46,20 @@ function refusal(status: number, body: unknown): PaymentOutcome {
   return { status: 'payment_failed', failureReason: `payment refused (${code}): ${message}`.slice(0, 500) };
 }
 
-export function createPaymentClient(baseUrl: string, timeoutMs: number): PaymentClient {
+export function createPaymentClient(baseUrl: string, timeoutMs: number, callerToken: string): PaymentClient {
   const client = createHttpClient({ name: 'payment-service', baseUrl, timeoutMs });
   return {
     async charge(orderId, amount) {
       const response = await client.request('POST', '/charges', {
         body: { orderId, amount },
-        headers: { 'idempotency-key': orderId },
+        headers: { 'idempotency-key': orderId, 'x-payment-caller-token': callerToken },
       });
       if ((response.status === 200 || response.status === 201) && isCharge(response.body)) return outcomeOf(response.body, '');
       // Only 4xx get here: 5xx and timeouts threw (503) in the client.
       return refusal(response.status, response.body);
     },
     async void(orderId, reason) {
-      const response = await client.request('POST', '/voids', { body: { orderId }, headers: { 'idempotency-key': orderId } });
+      const response = await client.request('POST', '/voids', { body: { orderId }, headers: { 'idempotency-key': orderId, 'x-payment-caller-token': callerToken } });
       if (response.status === 200 && isCharge(response.body)) return outcomeOf(response.body, reason);
       return refusal(response.status, response.body);
     },

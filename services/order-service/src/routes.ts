@@ -1,6 +1,6 @@
 // POST / (place an order from the cart), GET / (the user's orders, newest first, by cursor), GET /:id.
-import { Type, currentUser, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { CursorParam, Type, currentUser, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
+import { decodeOrderCursor, encodeOrderCursor } from './cursor.ts';
 import { orderStatuses } from './lifecycle.ts';
 import type { Order, OrderRepository } from './orders.ts';
 import { TotalChangedError, type PlaceOrder } from './placement.ts';
@@ -46,7 +46,7 @@ const TotalChangedBody = Type.Object({
 const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    cursor: Type.Optional(CursorParam),
   },
   { additionalProperties: false },
 );
@@ -94,8 +94,8 @@ export function registerOrderRoutes(app: App, deps: OrderRoutesDeps): void {
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      const page = await orders.listForUser(currentUser(request).id, limit, cursor === undefined ? undefined : decodeCursor(cursor));
-      return { items: page.orders.map(toOrderBody), nextCursor: page.next ? encodeCursor(page.next) : null };
+      const page = await orders.listForUser(currentUser(request).id, limit, cursor === undefined ? undefined : decodeOrderCursor(cursor));
+      return { items: page.orders.map(toOrderBody), nextCursor: page.next ? encodeOrderCursor(page.next) : null };
     },
   );
 

@@ -8,7 +8,7 @@ imageSuite({
   needs: ['POSTGRES_URL', 'REDIS_URL', 'KAFKA_BROKERS'],
   hasDatabase: true,
   misconfigured: {
-    mentions: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL', 'CART_SERVICE_URL', 'PAYMENT_SERVICE_URL'],
+    mentions: ['DATABASE_URL', 'KAFKA_BROKERS', 'AUTH_JWKS_URL', 'PRODUCT_SERVICE_URL', 'CART_SERVICE_URL', 'PAYMENT_SERVICE_URL', 'PAYMENT_CALLER_TOKEN'],
   },
   async dependencies({ servers, databaseUrl }) {
     const peers = await startPeers({ postgresUrl: servers.POSTGRES_URL, redisUrl: servers.REDIS_URL, kafkaBrokers: servers.KAFKA_BROKERS });
@@ -20,6 +20,7 @@ imageSuite({
         PRODUCT_SERVICE_URL: peers.products.url,
         CART_SERVICE_URL: peers.cart.url,
         PAYMENT_SERVICE_URL: peers.payments.url,
+        PAYMENT_CALLER_TOKEN: peers.payments.callerToken,
       },
       close: () => peers.close(),
     };

@@ -131,7 +131,7 @@ it('payment-service refuses the charge (4xx) → payment_failed with its reason,
     assert.is(await stockOf(stack, product.id), 0, 'the pending order holds the stock');
     // Meanwhile the order's key was used for another amount: payment-service answers 409 from now on.
     const other = await callJson(stack.payments.url, 'POST', '/charges', {
-      headers: { 'idempotency-key': pending.id },
+      headers: { 'idempotency-key': pending.id, 'x-payment-caller-token': stack.payments.callerToken },
       body: { orderId: pending.id, amount: 1 },
     });
     assert.is(other.status, 201);
@@ -199,7 +199,10 @@ it('past the deadline the reconciler cancels a pending order: it waits while pay
     // The client's late retry finds it cancelled and is not charged.
     const late = await placeOrder(stack.orders.url, user.accessToken, key);
     assert.equal([late.status, late.body.status], [200, 'cancelled']);
-    const direct = await callJson(stack.payments.url, 'POST', '/charges', { headers: { 'idempotency-key': id }, body: { orderId: id, amount: 12_000 } });
+    const direct = await callJson(stack.payments.url, 'POST', '/charges', {
+      headers: { 'idempotency-key': id, 'x-payment-caller-token': stack.payments.callerToken },
+      body: { orderId: id, amount: 12_000 },
+    });
     assert.equal([direct.status, direct.body.error.code], [409, 'charge_voided']);
     assert.is(await stack.payments.charges(), chargesBefore);
   } finally {

@@ -77,6 +77,7 @@ interface OrderServiceEnv {
   ORDER_RECONCILE_INTERVAL_MS?: string;
   ORDER_PENDING_GRACE_MS?: string;
   ORDER_PENDING_DEADLINE_MS?: string;
+  PAYMENT_CALLER_TOKEN: string;
 }
 
 export async function startStack(servers: TestServers): Promise<Stack> {
@@ -91,6 +92,7 @@ export async function startStack(servers: TestServers): Promise<Stack> {
     PRODUCT_SERVICE_URL: peers.products.url,
     CART_SERVICE_URL: peers.cart.url,
     PAYMENT_SERVICE_URL: peers.payments.url,
+    PAYMENT_CALLER_TOKEN: peers.payments.callerToken,
   };
   const started: App[] = [];
   const startOrderService = async (overrides: Partial<OrderServiceEnv> = {}): Promise<RunningApp> => {

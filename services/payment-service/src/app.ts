@@ -1,8 +1,9 @@
 // payment-service: charges with configurable latency and failure rate, idempotent by key, kept in
 // Redis so that restarts and replicas never charge a key twice.
 import { Counter } from 'prom-client';
-import { buildService, defineService, type BuildOptions } from '@shopmesh/service-kit';
+import { ConfigError, buildService, defineService, type BuildOptions } from '@shopmesh/service-kit';
 import { connectRedis } from '@shopmesh/service-kit/redis';
+import { createCallerCheck } from './caller.ts';
 import { ChargeLedger } from './charges.ts';
 import { paymentConfigSchema } from './config.ts';
 import { registerPaymentRoutes } from './routes.ts';
@@ -13,6 +14,10 @@ export const paymentService = defineService({
   config: paymentConfigSchema,
   setup(service) {
     const { app, config, metrics } = service;
+    // Before anything is opened: a refused start leaves no connection behind.
+    if (!config.PAYMENT_CALLER_TOKEN && !config.PAYMENT_CALLER_IDENTITY) {
+      throw new ConfigError(['set PAYMENT_CALLER_TOKEN or PAYMENT_CALLER_IDENTITY: payment-service never charges for just anyone']);
+    }
     const redis = connectRedis(service, config.REDIS_URL);
     const ledger = new ChargeLedger(redis.redis, {
       latencyMs: config.PAYMENT_LATENCY_MS,
@@ -26,7 +31,8 @@ export const paymentService = defineService({
       labelNames: ['status'] as const,
       registers: [metrics],
     });
-    registerPaymentRoutes(app, ledger, charges);
+    const caller = createCallerCheck({ token: config.PAYMENT_CALLER_TOKEN, identity: config.PAYMENT_CALLER_IDENTITY });
+    registerPaymentRoutes(app, ledger, charges, caller);
   },
 });
 

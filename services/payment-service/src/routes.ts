@@ -1,5 +1,6 @@
 // POST /charges and POST /voids (internal: called by order-service with the order id as
 // Idempotency-Key).
+import type { onRequestAsyncHookHandler } from 'fastify';
 import type { Counter } from 'prom-client';
 import { MAX_CHARGE_CENTS, Type, type App } from '@shopmesh/service-kit';
 import type { ChargeLedger } from './charges.ts';
@@ -20,10 +21,10 @@ const Charge = Type.Object({
 });
 const Void = Type.Object({ orderId: Type.String(), status: Type.Literal('voided'), voidedAt: Type.String() });
 
-export function registerPaymentRoutes(app: App, ledger: ChargeLedger, charges: Counter<'status'>): void {
+export function registerPaymentRoutes(app: App, ledger: ChargeLedger, charges: Counter<'status'>, caller: onRequestAsyncHookHandler): void {
   app.post(
     '/charges',
-    { schema: { headers: KeyHeaders, body: ChargeBody, response: { 201: Charge } } },
+    { onRequest: caller, schema: { headers: KeyHeaders, body: ChargeBody, response: { 201: Charge } } },
     async (request, reply) => {
       const { charge, replayed } = await ledger.charge(request.headers['idempotency-key'], request.body);
       if (!replayed) charges.inc({ status: charge.status });
@@ -35,7 +36,7 @@ export function registerPaymentRoutes(app: App, ledger: ChargeLedger, charges: C
   // The key will never be charged: 200 with the void, or with the charge made before it.
   app.post(
     '/voids',
-    { schema: { headers: KeyHeaders, body: VoidBody, response: { 200: Type.Union([Charge, Void]) } } },
+    { onRequest: caller, schema: { headers: KeyHeaders, body: VoidBody, response: { 200: Type.Union([Charge, Void]) } } },
     async (request, reply) => {
       const { result, voided } = await ledger.void(request.headers['idempotency-key'], request.body.orderId);
       reply.header('idempotent-replayed', String(!voided));

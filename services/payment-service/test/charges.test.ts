@@ -7,23 +7,55 @@ import { server } from '@shopmesh/testkit';
 import { uniqueSuffix } from '@shopmesh/service-kit/testing';
 import { ChargeLedger } from '../src/charges.ts';
 import { buildApp } from '../src/app.ts';
+import { CALLER_TOKEN_HEADER } from '../src/caller.ts';
+import { TEST_CALLER_TOKEN } from './harness.ts';
 
 const redisUrl = server('REDIS_URL');
 const test = suite('payment-service');
 const it = redisUrl ? test : test.skip;
 
 async function paymentApp(env: NodeJS.ProcessEnv = {}) {
-  return (await buildApp({ env: { LOG_LEVEL: 'silent', REDIS_URL: redisUrl, PAYMENT_KEY_PREFIX: `payment-test-${uniqueSuffix()}:`, ...env } })).app;
+  return (await buildApp({ env: { LOG_LEVEL: 'silent', REDIS_URL: redisUrl, PAYMENT_CALLER_TOKEN: TEST_CALLER_TOKEN, PAYMENT_KEY_PREFIX: `payment-test-${uniqueSuffix()}:`, ...env } })).app;
 }
 
 type App = Awaited<ReturnType<typeof paymentApp>>;
 const post = (app: App, url: string, key: string | undefined, body: unknown) =>
-  app.inject({ method: 'POST', url, headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body as object });
+  app.inject({ method: 'POST', url, headers: { [CALLER_TOKEN_HEADER]: TEST_CALLER_TOKEN, ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload: body as object });
 const charge = (app: App, key: string | undefined, body: unknown) => post(app, '/charges', key, body);
 const newCharges = async (app: App, status = 'succeeded') => {
   const match = new RegExp(`payment_charges_total\\{status="${status}"[^}]*\\} (\\d+)`).exec((await app.inject({ url: '/metrics' })).body);
   return Number(match?.[1] ?? 0);
 };
+
+it('only order-service may charge or void: no token, a wrong token or another mesh identity is a 403, before the body is read', async () => {
+  const orderService = 'spiffe://cluster.local/ns/lirmm-services/sa/order-service';
+  const app = await paymentApp({ PAYMENT_CALLER_IDENTITY: orderService });
+  const attempt = (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/charges', headers: { 'idempotency-key': 'k-caller', ...headers }, payload: { orderId: 'o', amount: 100 } });
+  const refused = [
+    await attempt({}),
+    await attempt({ [CALLER_TOKEN_HEADER]: 'x'.repeat(40) }),
+    await attempt({ 'x-forwarded-client-cert': 'By=spiffe://cluster.local/ns/lirmm-services/sa/payment-service;URI=spiffe://cluster.local/ns/lirmm-services/sa/cart-service' }),
+    // A client-written element first, our sidecar's last: only the last counts.
+    await attempt({ 'x-forwarded-client-cert': `URI=${orderService},By=x;URI=spiffe://cluster.local/ns/lirmm-services/sa/cart-service` }),
+  ];
+  for (const answer of refused) assert.equal([answer.statusCode, answer.json().error.code], [403, 'caller_not_allowed']);
+  const voidWithoutToken = await app.inject({ method: 'POST', url: '/voids', headers: { 'idempotency-key': 'k-caller' }, payload: { orderId: 'o' } });
+  assert.equal([voidWithoutToken.statusCode, voidWithoutToken.json().error.code], [403, 'caller_not_allowed'], 'voids too');
+  const bodyless = await app.inject({ method: 'POST', url: '/charges', headers: { 'idempotency-key': 'k' }, payload: 'not json' });
+  assert.is(bodyless.statusCode, 403, 'the caller is checked before the body');
+  assert.is((await attempt({ [CALLER_TOKEN_HEADER]: TEST_CALLER_TOKEN })).statusCode, 201);
+  assert.is((await attempt({ 'x-forwarded-client-cert': `By=spiffe://cluster.local/ns/lirmm-services/sa/payment-service;URI=${orderService}` })).statusCode, 201);
+  await app.close();
+});
+
+it('payment-service refuses to start without a way to check its caller, naming the variables', async () => {
+  const started = await buildApp({ env: { LOG_LEVEL: 'silent', REDIS_URL: redisUrl } }).then(
+    () => 'started',
+    (error: Error) => error.message,
+  );
+  assert.match(started, /PAYMENT_CALLER_TOKEN or PAYMENT_CALLER_IDENTITY/);
+});
 
 it('a charge succeeds; the same key again returns the same charge, charged once', async () => {
   const app = await paymentApp();

@@ -4,10 +4,15 @@ import type { App } from '@shopmesh/service-kit';
 import { listenOnFreePort, uniqueSuffix } from '@shopmesh/service-kit/testing';
 import { buildApp } from '../src/app.ts';
 
+/** The caller token test payment-services accept; give it to order-service as PAYMENT_CALLER_TOKEN. */
+export const TEST_CALLER_TOKEN = 'test-caller-token-0123456789abcdef0123';
+
 export interface RunningPaymentService {
   url: string;
   /** The prefix of its keys in Redis. */
   keyPrefix: string;
+  /** What order-service must send (PAYMENT_CALLER_TOKEN). */
+  callerToken: string;
   /** New charges made so far (replays of a key excluded), read from the service's own metric, summed over restarts. */
   charges(): Promise<number>;
   /** Stops the process's app and starts a new one on the same port (nothing kept in memory). */
@@ -38,6 +43,7 @@ export async function startPaymentService(options: PaymentOptions): Promise<Runn
     PAYMENT_FAILURE_RATE: String(options.failureRate),
     PAYMENT_LATENCY_MS: String(options.latencyMs ?? 0),
     LOG_LEVEL: 'warn',
+    PAYMENT_CALLER_TOKEN: TEST_CALLER_TOKEN,
   };
   let app: App = (await buildApp({ env })).app;
   const url = await listenOnFreePort(app);
@@ -46,6 +52,7 @@ export async function startPaymentService(options: PaymentOptions): Promise<Runn
   return {
     url,
     keyPrefix,
+    callerToken: TEST_CALLER_TOKEN,
     charges: async () => chargedBefore + (await chargesOf(url)),
     async restart() {
       chargedBefore += await chargesOf(url);

@@ -3,6 +3,7 @@
 import * as assert from 'uvu/assert';
 import { uniqueSuffix } from '@shopmesh/service-kit/testing';
 import { imageSuite } from '@shopmesh/service-kit/testing-docker';
+import { TEST_CALLER_TOKEN } from './harness.ts';
 
 imageSuite({
   service: 'payment-service',
@@ -12,12 +13,12 @@ imageSuite({
   async dependencies({ servers }) {
     return { env: { REDIS_URL: servers.REDIS_URL, PAYMENT_KEY_PREFIX: `payment-image-${uniqueSuffix()}:` }, close: async () => {} };
   },
-  containers: [{ env: { PAYMENT_LATENCY_MS: '50' }, readinessChecks: ['redis'] }],
+  containers: [{ env: { PAYMENT_LATENCY_MS: '50', PAYMENT_CALLER_TOKEN: TEST_CALLER_TOKEN }, readinessChecks: ['redis'] }],
   async probe(url) {
     const charge = () =>
       fetch(`${url}/charges`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': 'order-image' },
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'order-image', 'x-payment-caller-token': TEST_CALLER_TOKEN },
         body: JSON.stringify({ orderId: 'order-image', amount: 1000 }),
       }).then(async (response) => ({ status: response.status, body: (await response.json()) as { id: string } }));
     const first = await charge();

@@ -1,7 +1,8 @@
 // The catalogue in product-db. Every change is committed with its product event (outbox).
 import { and, count, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { TOPICS, newEvent } from '@shopmesh/service-kit/kafka';
+import { productEvent } from '@shopmesh/service-kit/events';
+import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { enqueueEvent } from '@shopmesh/service-kit/outbox';
 import { products, type schema } from './db/schema.ts';
 import {
@@ -16,7 +17,7 @@ import {
 type Db = NodePgDatabase<typeof schema>;
 
 export async function listProducts(db: Db, query: CatalogueQuery): Promise<CataloguePage> {
-  const filters: SQL[] = [];
+  const filters: SQL[] = [eq(products.active, true)];
   if (query.category !== undefined) filters.push(eq(products.category, query.category));
   if (query.minPrice !== undefined) filters.push(gte(products.price, query.minPrice));
   if (query.maxPrice !== undefined) filters.push(lte(products.price, query.maxPrice));
@@ -43,7 +44,7 @@ export function createProduct(db: Db, input: NewProduct): Promise<Product> {
   return db.transaction(async (tx) => {
     const [row] = await tx.insert(products).values(input).returning();
     const product = toProduct(row!);
-    await enqueueEvent(tx, TOPICS.productEvents, newEvent('product.created', { product }), product.id);
+    await enqueueEvent(tx, TOPICS.productEvents, productEvent('product.created', product), product.id);
     return product;
   });
 }
@@ -58,7 +59,7 @@ export function updateProduct(db: Db, id: string, changes: ProductChanges): Prom
       .returning();
     if (!row) return undefined;
     const product = toProduct(row);
-    await enqueueEvent(tx, TOPICS.productEvents, newEvent('product.updated', { product }), product.id);
+    await enqueueEvent(tx, TOPICS.productEvents, productEvent('product.updated', product), product.id);
     return product;
   });
 }

@@ -10,13 +10,16 @@ const fields = {
   stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
 };
 
-export const Product = Type.Object({ id: Type.String(), ...fields });
+/** `active: false` withdraws a product from sale: it leaves the catalogue list and the search index. */
+const active = Type.Boolean();
+
+export const Product = Type.Object({ id: Type.String(), ...fields, active });
 export type Product = Static<typeof Product>;
 
 export const NewProduct = Type.Object(fields, { additionalProperties: false });
 export type NewProduct = Static<typeof NewProduct>;
 
-export const ProductChanges = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 });
+export const ProductChanges = Type.Partial(Type.Object({ ...fields, active }), { additionalProperties: false, minProperties: 1 });
 export type ProductChanges = Static<typeof ProductChanges>;
 
 export const CatalogueQuery = Type.Object(
@@ -24,8 +27,9 @@ export const CatalogueQuery = Type.Object(
     page: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    minPrice: Type.Optional(Type.Integer({ minimum: 0 })),
-    maxPrice: Type.Optional(Type.Integer({ minimum: 0 })),
+    // Bounded like a price: a larger value is a 400, never a database error.
+    minPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+    maxPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
   },
   { additionalProperties: false },
 );
@@ -46,4 +50,5 @@ export const toProduct = (row: typeof products.$inferSelect): Product => ({
   price: row.price,
   category: row.category,
   stock: row.stock,
+  active: row.active,
 });

@@ -6,7 +6,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { HttpError, Type, badRequest, conflict, type Static } from '@shopmesh/service-kit';
-import { TOPICS, newEvent } from '@shopmesh/service-kit/kafka';
+import { productEvent } from '@shopmesh/service-kit/events';
+import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { enqueueEvent } from '@shopmesh/service-kit/outbox';
 import { products, stockReservationLines, stockReservations, type ReservationStatus, type schema } from './db/schema.ts';
 import { toProduct } from './product.ts';
@@ -53,16 +54,19 @@ async function linesOf(tx: Tx, orderId: string): Promise<ReservationLine[]> {
 const sameLines = (a: ReservationLine[], b: ReservationLine[]) =>
   a.length === b.length && a.every((line, i) => line.productId === b[i]!.productId && line.quantity === b[i]!.quantity);
 
-/** Adds `delta` to a product's stock (never below 0) with its event; undefined when it would not fit. */
+/**
+ * Adds `delta` to a product's stock (never below 0) with its event; undefined when it would not fit.
+ * Only products on sale can be taken; released stock returns even to a withdrawn one.
+ */
 async function moveStock(tx: Tx, productId: string, delta: number) {
   const [row] = await tx
     .update(products)
     .set({ stock: sql`${products.stock} + ${delta}`, updatedAt: new Date() })
-    .where(and(eq(products.id, productId), sql`${products.stock} + ${delta} >= 0`))
+    .where(and(eq(products.id, productId), sql`${products.stock} + ${delta} >= 0`, delta < 0 ? eq(products.active, true) : undefined))
     .returning();
   if (!row) return undefined;
   const product = toProduct(row);
-  await enqueueEvent(tx, TOPICS.productEvents, newEvent('product.updated', { product }), product.id);
+  await enqueueEvent(tx, TOPICS.productEvents, productEvent('product.updated', product), product.id);
   return product;
 }
 
@@ -96,8 +100,8 @@ export function reserveStock(db: Db, orderId: string, request: ReservationReques
     for (const line of lines) {
       const at = request.items.findIndex((item) => item.productId === line.productId);
       if (!(await moveStock(tx, line.productId, -line.quantity))) {
-        const [product] = await tx.select({ stock: products.stock }).from(products).where(eq(products.id, line.productId));
-        if (!product) throw new HttpError(409, 'product_unavailable', `product ${line.productId} is not sold`, `items.${at}.productId`);
+        const [product] = await tx.select({ stock: products.stock, active: products.active }).from(products).where(eq(products.id, line.productId));
+        if (!product?.active) throw new HttpError(409, 'product_unavailable', `product ${line.productId} is not sold`, `items.${at}.productId`);
         throw conflict(`only ${product.stock} of product ${line.productId} in stock`, 'insufficient_stock', `items.${at}.quantity`);
       }
     }

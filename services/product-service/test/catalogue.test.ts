@@ -60,7 +60,7 @@ const sample = (overrides: Record<string, unknown> = {}) => ({
 it('an admin creates a product (201); a user gets 403; no token 401; a bad token 401', async (c) => {
   const created = await callJson(c.products.url, 'POST', '/', { token: c.admin, body: sample() });
   assert.is(created.status, 201);
-  assert.equal(Object.keys(created.body).sort(), ['category', 'description', 'id', 'name', 'price', 'stock']);
+  assert.equal(Object.keys(created.body).sort(), ['active', 'category', 'description', 'id', 'name', 'price', 'stock']);
   const asUser = await callJson(c.products.url, 'POST', '/', { token: c.user, body: sample() });
   assert.equal([asUser.status, asUser.body.error.code], [403, 'forbidden']);
   assert.is((await callJson(c.products.url, 'POST', '/', { body: sample() })).status, 401);
@@ -159,6 +159,8 @@ const invalidQueries: Array<[string, string]> = [
   ['?limit=101', 'limit'],
   ['?minPrice=cheap', 'minPrice'],
   ['?maxPrice=-5', 'maxPrice'],
+  ['?minPrice=99999999999', 'minPrice'],
+  ['?maxPrice=99999999999', 'maxPrice'],
   ['?sort=price', 'sort'],
 ];
 for (const [query, field] of invalidQueries) {
@@ -167,5 +169,18 @@ for (const [query, field] of invalidQueries) {
     assert.equal([answer.status, answer.body.error.field], [400, field]);
   });
 }
+
+it('a product withdrawn from sale (active: false) leaves the catalogue list but is still found by id', async (c) => {
+  const category = `withdrawn-${Date.now()}`;
+  const kept = await callJson(c.products.url, 'POST', '/', { token: c.admin, body: { name: 'Kept', description: '', price: 100, category, stock: 1 } });
+  const gone = await callJson(c.products.url, 'POST', '/', { token: c.admin, body: { name: 'Gone', description: '', price: 100, category, stock: 1 } });
+  const patched = await callJson(c.products.url, 'PATCH', `/${gone.body.id}`, { token: c.admin, body: { active: false } });
+  assert.equal([patched.status, patched.body.active], [200, false]);
+  const listed = await callJson(c.products.url, 'GET', `/?category=${category}`);
+  assert.equal([listed.body.total, listed.body.items.map((item: Json) => item.id)], [1, [kept.body.id]]);
+  assert.is((await callJson(c.products.url, 'GET', `/${gone.body.id}`)).body.active, false);
+  const badFlag = await callJson(c.products.url, 'PATCH', `/${gone.body.id}`, { token: c.admin, body: { active: 'no' } });
+  assert.equal([badFlag.status, badFlag.body.error.field], [400, 'active']);
+});
 
 catalogue.run();

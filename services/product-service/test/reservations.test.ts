@@ -153,6 +153,23 @@ it('each reservation and release publishes product.updated with the new stock; G
   assert.equal(updates.map((event) => (event.product as { stock: number }).stock), [5, 9]);
 });
 
+it('a product withdrawn from sale cannot be reserved (409 on its line); stock an order held before comes back on release', async (c) => {
+  const product = await newProduct(c, 6);
+  const earlier = randomUUID();
+  assert.is((await reserve(c.replicas[0]!.url, earlier, [{ productId: product, quantity: 2 }])).status, 201);
+  const withdrawn = await callJson(c.replicas[0]!.url, 'PATCH', `/${product}`, { token: c.admin, body: { active: false } });
+  assert.is(withdrawn.status, 200);
+  const refused = await reserve(c.replicas[1]!.url, randomUUID(), [{ productId: product, quantity: 1 }]);
+  assert.equal([refused.status, refused.body.error.code, refused.body.error.field], [409, 'product_unavailable', 'items.0.productId']);
+  assert.is(await stockOf(c, product), 4);
+  assert.is((await release(c.replicas[1]!.url, earlier)).status, 200);
+  assert.is(await stockOf(c, product), 6);
+  const [update] = await c.events.waitFor(
+    (event) => event.type === 'product.updated' && (event.product as { id: string; stock: number }).id === product && (event.product as { stock: number }).stock === 6,
+  );
+  assert.is((update!.product as { active?: boolean }).active, false, 'the stock event carries the product as it is');
+});
+
 it('bad requests: 400 naming the field; an unknown product is 409 on its line; nothing reserved', async (c) => {
   const product = await newProduct(c, 5);
   const url = c.replicas[0]!.url;

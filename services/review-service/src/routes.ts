@@ -1,5 +1,5 @@
-// POST / (review a product), GET /?productId (reviews, newest first).
-import { Type, conflict, currentUser, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
+// POST / (review a product), GET /?productId (reviews, newest first, a page at a time: `nextCursor` -> `?cursor=`).
+import { CursorParam, Type, conflict, currentUser, decodeCursor, encodeCursor, notFound, type App, type AuthGuard } from '@shopmesh/service-kit';
 import { TOPICS } from '@shopmesh/service-kit/kafka';
 import { enqueueEvent, type OutboxRelay } from '@shopmesh/service-kit/outbox';
 import type { ProductCatalog } from '@shopmesh/service-kit/peers';
@@ -23,6 +23,12 @@ const ReviewBody = Type.Object({
   comment: Type.String(),
   createdAt: Type.String(),
 });
+
+/** Where a page ended: the last review's creation time and id. */
+const ReviewPosition = Type.Tuple([
+  Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z$' }),
+  Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }),
+]);
 
 const toReviewBody = (review: Review) => ({ ...review, createdAt: review.createdAt.toISOString() });
 
@@ -60,10 +66,16 @@ export function registerReviewRoutes(app: App, deps: ReviewRoutesDeps): void {
         querystring: Type.Object({
           productId: Type.Optional(ProductId),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+          cursor: Type.Optional(CursorParam),
         }),
-        response: { 200: Type.Object({ items: Type.Array(ReviewBody) }) },
+        response: { 200: Type.Object({ items: Type.Array(ReviewBody), nextCursor: Type.Optional(Type.String()) }) },
       },
     },
-    async (request) => ({ items: (await reviews.list(request.query)).map(toReviewBody) }),
+    async (request) => {
+      const { productId, limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(ReviewPosition, cursor);
+      const page = await reviews.list({ productId, limit, after });
+      return { items: page.items.map(toReviewBody), ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) };
+    },
   );
 }

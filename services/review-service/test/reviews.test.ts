@@ -1,6 +1,7 @@
 // review-service against real PostgreSQL and Kafka, a real auth-service and a real product-service.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import pg from 'pg';
 import { server } from '@shopmesh/testkit';
 import type { App } from '@shopmesh/service-kit';
 import { applyMigrations } from '@shopmesh/service-kit/db';
@@ -170,6 +171,56 @@ it('GET / without productId: newest first across products, bounded by limit', as
   }
   const latest = await callJson(url, 'GET', '/?limit=2');
   assert.equal(latest.body.items.map((review: { productId: string }) => review.productId), [second.id, first.id]);
+});
+
+it('GET / pages by cursor: every review once, newest first, even several created in the same microsecond; a bad cursor is a 400 naming it', async ({ auth, products, adminToken, url, database }) => {
+  const user = await auth.newUser();
+  const product = await products.createProduct(adminToken);
+  for (let i = 0; i < 3; i++) {
+    const other = await products.createProduct(adminToken);
+    await callJson(url, 'POST', '/', { token: user.accessToken, body: { productId: other.id, rating: 3, comment: `${i}` } });
+  }
+  // Reviews of one product stamped with one instant: only the id orders them.
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query(
+      `insert into reviews (product_id, user_id, rating, comment, created_at)
+       select $1, 'tied-' || n, 4, 'tie', '2030-01-01T00:00:00.123456Z' from generate_series(1, 5) as n`,
+      [product.id],
+    );
+  } finally {
+    await client.end();
+  }
+  const everything = (await callJson(url, 'GET', '/?limit=200')).body.items.map((review: { id: string }) => review.id);
+  const paged: string[] = [];
+  const sizes: number[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await callJson(url, 'GET', `/?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.is(page.status, 200);
+    sizes.push(page.body.items.length);
+    paged.push(...page.body.items.map((review: { id: string }) => review.id));
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  assert.equal(paged, everything, 'the pages put together are the whole list, in its order');
+  assert.is(new Set(paged).size, paged.length, 'no review twice');
+  assert.ok(sizes.slice(0, -1).every((size) => size === 2));
+  const byProduct = await callJson(url, 'GET', `/?productId=${product.id}&limit=3`);
+  const rest = await callJson(url, 'GET', `/?productId=${product.id}&limit=3&cursor=${byProduct.body.nextCursor}`);
+  assert.equal([byProduct.body.items.length, rest.body.items.length, rest.body.nextCursor], [3, 2, undefined]);
+  for (const bad of ['x', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["2030-01-01", "not-a-uuid"]').toString('base64url')]) {
+    const answer = await callJson(url, 'GET', `/?cursor=${bad}`);
+    assert.equal([answer.status, answer.body.error.field], [400, 'cursor'], bad);
+  }
+});
+
+it('a product withdrawn from sale cannot be reviewed: 404', async ({ auth, products, adminToken, url }) => {
+  const user = await auth.newUser();
+  const product = await products.createProduct(adminToken);
+  await products.updateProduct(adminToken, product.id, { active: false });
+  const answer = await callJson(url, 'POST', '/', { token: user.accessToken, body: { productId: product.id, rating: 5, comment: '' } });
+  assert.equal([answer.status, answer.body.error.code], [404, 'not_found']);
 });
 
 it('PostgreSQL down → /readyz 503 and POST 503; back up → both recover', async (context) => {

@@ -1,4 +1,7 @@
 import { runService } from '@shopmesh/service-kit';
 import { searchService } from './app.ts';
+import { runReindexCommand } from './reindex-command.ts';
 
-await runService(searchService);
+// `node dist/main.js reindex`: rebuild the index from product-service and exit.
+if (process.argv[2] === 'reindex') await runReindexCommand();
+else await runService(searchService);

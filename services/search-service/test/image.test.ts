@@ -3,13 +3,17 @@
 import * as assert from 'uvu/assert';
 import { uniqueSuffix } from '@shopmesh/service-kit/testing';
 import { imageSuite } from '@shopmesh/service-kit/testing-docker';
+import { startAuthService } from '@shopmesh/auth-service/testing';
+import { startProductService } from '@shopmesh/product-service/testing';
 
 imageSuite({
   service: 'search-service',
-  needs: ['ELASTICSEARCH_URL', 'KAFKA_BROKERS'],
+  needs: ['ELASTICSEARCH_URL', 'KAFKA_BROKERS', 'POSTGRES_URL'],
   hasDatabase: false,
-  misconfigured: { mentions: ['ELASTICSEARCH_URL', 'KAFKA_BROKERS'] },
+  misconfigured: { mentions: ['ELASTICSEARCH_URL', 'KAFKA_BROKERS', 'PRODUCT_SERVICE_URL'] },
   async dependencies({ servers }) {
+    const auth = await startAuthService(servers.POSTGRES_URL);
+    const products = await startProductService(servers.POSTGRES_URL, { jwksUrl: auth.jwksUrl, kafkaBrokers: servers.KAFKA_BROKERS });
     const suffix = uniqueSuffix();
     const index = `products-image-${suffix}`;
     return {
@@ -19,9 +23,12 @@ imageSuite({
         KAFKA_BROKERS: servers.KAFKA_BROKERS,
         PRODUCT_EVENTS_TOPIC: `product-events-image-${suffix}`,
         KAFKA_GROUP_ID: `search-image-${suffix}`,
+        PRODUCT_SERVICE_URL: products.url,
       },
       async close() {
         await fetch(`${servers.ELASTICSEARCH_URL}/${index}`, { method: 'DELETE' }).catch(() => undefined);
+        await products.close();
+        await auth.close();
       },
     };
   },

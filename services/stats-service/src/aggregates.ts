@@ -3,7 +3,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { paidOrders, productRatings, productStats, salesTotals, type schema } from './db/schema.ts';
-import type { OrderEvent, ReviewCreatedEvent } from './events.ts';
+import type { OrderEvent, ReviewCreatedEvent } from '@shopmesh/service-kit/events';
 
 export type StatsDb = NodePgDatabase<typeof schema>;
 type Tx = Parameters<Parameters<StatsDb['transaction']>[0]>[0];

@@ -6,8 +6,9 @@ import * as assert from 'uvu/assert';
 import { startAuthService, type RunningAuthService } from '@shopmesh/auth-service/testing';
 import type { App } from '@shopmesh/service-kit';
 import { applyMigrations } from '@shopmesh/service-kit/db';
-import { newEvent } from '@shopmesh/service-kit/kafka';
+import { deadLetterTopic, newEvent } from '@shopmesh/service-kit/kafka';
 import {
+  collectEvents,
   createTestDatabase,
   createTestTopics,
   eventually,
@@ -156,6 +157,26 @@ it('ratings: count and average per product, a redelivered review and a malformed
     status: 200,
     body: { productId: desk, sold: 0, revenue: 0, ratingCount: 3, ratingAverage: 4.33 },
   });
+});
+
+it('a paid order whose occurredAt is not a date goes to the dead-letter topic; the next one is counted', async ({ stats }) => {
+  const [poisoned, next] = [randomUUID(), randomUUID()];
+  const userId = randomUUID();
+  const dead = await collectEvents(kafkaBrokers!, deadLetterTopic(stats.topics.names['order-events']));
+  try {
+    const bad = { ...orderEvent('order.paid', { orderId: randomUUID(), userId, items: [{ productId: poisoned, quantity: 1, unitPrice: 100 }] }), occurredAt: 'not a date' };
+    await stats.topics.publish('order-events', bad, bad.orderId);
+    const good = orderEvent('order.paid', { orderId: randomUUID(), userId, items: [{ productId: next, quantity: 2, unitPrice: 300 }] });
+    await stats.topics.publish('order-events', good, good.orderId);
+
+    await eventually(async () => assert.is((await getJson(stats.app, `/products/${next}`)).body.sold, 2));
+    assert.is((await getJson(stats.app, `/products/${poisoned}`)).body.sold, 0);
+    const [letter] = await dead.waitFor(() => true);
+    assert.match(String(letter!.error), /occurredAt/);
+    assert.is(JSON.parse(String(letter!.value)).id, bad.id);
+  } finally {
+    await dead.close();
+  }
 });
 
 it('an unknown product has zeros; an over-long id is refused with a 414 saying why', async ({ stats }) => {

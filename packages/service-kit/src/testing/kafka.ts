@@ -27,6 +27,8 @@ export async function collectEvents(brokers: string, topic: string): Promise<Eve
     groupId: `test-${topic}-${suffix}`,
     topics: [topic],
     fromBeginning: true,
+    // Whatever is on the topic is recorded as it is (dead letters have no id or type).
+    decode: (value) => ({ kind: 'event', event: value as RecordedEvent }),
     handle: async (event) => void events.push(event),
   });
   return {

@@ -19,11 +19,14 @@ export const refreshTokens = pgTable(
       .notNull()
       .references(() => users.id),
     tokenHash: text('token_hash').notNull().unique(),
+    // Every token obtained by refreshing shares its login's family: a reused (stolen) token
+    // revokes the whole family, the thief's tokens and the owner's alike.
+    familyId: uuid('family_id').notNull().defaultRandom(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index('refresh_tokens_user_id_idx').on(table.userId)],
+  (table) => [index('refresh_tokens_user_id_idx').on(table.userId), index('refresh_tokens_family_id_idx').on(table.familyId)],
 );
 
 export const schema = { users, refreshTokens };

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { outboxEvents } from '@shopmesh/service-kit/outbox';
 
 export { outboxEvents };
@@ -13,6 +13,8 @@ export const products = pgTable(
     price: integer('price').notNull(), // cents
     category: text('category').notNull(),
     stock: integer('stock').notNull(),
+    // false: withdrawn from sale (kept for the orders and reviews that name it, out of the catalogue)
+    active: boolean('active').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
