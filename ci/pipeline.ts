@@ -146,6 +146,7 @@ export async function runPipeline(options: PipelineOptions, log: Log, root = ROO
           restart: options.restart,
           withLab: options.withLab,
           timeoutMs: options.timeoutMs,
+          backoff: options.backoff,
         });
         return `rolled: ${result.rolled.length ? result.rolled.join(' ') : 'none'}${result.restarted.length ? `; restarted ${result.restarted.length}` : ''}`;
       },

@@ -82,7 +82,9 @@ apt_ensure() {
   # A lock keeps parallel component installs from fighting over dpkg.
   (
     flock 9
-    if [[ ! -f /var/lib/apt/periodic/shopmesh-updated ]] || ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
+    local known=true
+    for pkg in "${missing[@]}"; do apt-cache show "$pkg" >/dev/null 2>&1 || known=false; done
+    if [[ ! -f /var/lib/apt/periodic/shopmesh-updated ]] || ! $known; then
       "${sudo[@]}" apt-get update -qq && "${sudo[@]}" mkdir -p /var/lib/apt/periodic && "${sudo[@]}" touch /var/lib/apt/periodic/shopmesh-updated
     fi
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
@@ -173,10 +175,13 @@ run_as_user() {
 # NAME_install (fetch or build what is missing; idempotent, cached), NAME_start (start if not
 # running, wait until it answers, write its env fragment), NAME_stop, NAME_address (prints where it
 # listens) and NAME_check (true when it answers).
-# Stage 1 components start in parallel; stage 2 need stage 1 (kube needs etcd, baseimage docker).
+# Stage 1 components start in parallel; stage 2 need stage 1 (kube needs etcd, baseimage docker);
+# stage 3 needs stage 2 (the real node joins kube's API server and takes images from docker).
+# A component may also define NAME_state: what `testenv/status` shows instead of up/down.
 TESTENV_STAGE1=(postgres redis prometheus zookeeper etcd kafka elasticsearch docker)
 TESTENV_STAGE2=(kube baseimage)
-TESTENV_COMPONENTS=("${TESTENV_STAGE1[@]}" "${TESTENV_STAGE2[@]}")
+TESTENV_STAGE3=(node)
+TESTENV_COMPONENTS=("${TESTENV_STAGE1[@]}" "${TESTENV_STAGE2[@]}" "${TESTENV_STAGE3[@]}")
 
 load_component() {
   # shellcheck source=/dev/null

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { APP_NAMESPACE, CLUSTER_NAME, GATEWAY_URL } from './versions.ts';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './workloads.ts';
 
 export type BuilderName = 'dagger' | 'docker';
 export type Command = 'run' | 'validate' | 'diagnose';
@@ -28,6 +29,8 @@ export interface PipelineOptions {
   builder: BuilderName;
   withLab: boolean;
   timeoutMs: number;
+  /** When a crash loop, image pull back-off, failed init container... ends the rollout wait. */
+  backoff: BackoffPolicy;
   istioDir: string | undefined;
   gatewayUrl: string;
   jobs: number;
@@ -59,6 +62,11 @@ Options:
   --jobs N               images built at the same time (default: min(4, CPUs))
   --with-lab             also build and deploy the load-balancing lab's controller
   --timeout DURATION     deadline of each wait for rollouts, e.g. 600, 90s, 10m (default 10m)
+  --backoff-restarts N   a crash-looping container (or failing init container) ends the wait at N
+                         restarts (default ${DEFAULT_BACKOFF.restarts}): Kubernetes retries, and fewer restarts are often
+                         transient (a dependency that starts later)
+  --backoff-grace DURATION  any back-off (image pull, missing Secret or ConfigMap, crash loop) or an
+                         unschedulable pod ends the wait once it lasts this long (default ${DEFAULT_BACKOFF.graceMs / 1000}s)
   --istio-dir PATH       local Istio release directory: its samples/addons are applied instead of
                          the pinned release's files downloaded from GitHub
   --gateway URL          base URL of the ingress gateway for smoke requests (default http://localhost:13000)
@@ -70,9 +78,9 @@ argument of every Dockerfile), SHOPMESH_EXTRA_CA_FILE or NODE_EXTRA_CA_CERTS (CA
 builds as a secret), SHOPMESH_BUILD_NETWORK (docker build --network, e.g. host).`;
 
 /** "600" (seconds), "90s", "10m", "1h" → milliseconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag = '--timeout'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--timeout: "${text}" is not a duration (examples: 600, 90s, 10m)`);
+  if (!match) throw new UsageError(`${flag}: "${text}" is not a duration (examples: 600, 90s, 10m)`);
   const value = Number(match[1]);
   const unit = match[2] ?? 's';
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit] ?? 1000;
@@ -105,6 +113,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
         jobs: { type: 'string' },
         'with-lab': { type: 'boolean' },
         timeout: { type: 'string' },
+        'backoff-restarts': { type: 'string' },
+        'backoff-grace': { type: 'string' },
         'istio-dir': { type: 'string' },
         gateway: { type: 'string' },
         root: { type: 'string' },
@@ -128,6 +138,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     .filter((name) => name !== '');
   const jobs = values.jobs === undefined ? base.jobs : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, not "${values.jobs}"`);
+
+  const restarts = values['backoff-restarts'] === undefined ? base.backoff.restarts : Number(values['backoff-restarts']);
+  if (!Number.isInteger(restarts) || restarts < 1) {
+    throw new UsageError(`--backoff-restarts must be a positive integer, not "${values['backoff-restarts']}"`);
+  }
+  const graceMs = values['backoff-grace'] === undefined ? base.backoff.graceMs : parseDuration(values['backoff-grace'], '--backoff-grace');
 
   const context = values.context;
   const kindContext = context === undefined || context === `kind-${base.clusterName}`;
@@ -155,6 +171,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     jobs,
     withLab: values['with-lab'] ?? false,
     timeoutMs: values.timeout === undefined ? base.timeoutMs : parseDuration(values.timeout),
+    backoff: { restarts, graceMs },
     istioDir: values['istio-dir'],
     gatewayUrl: values.gateway ?? base.gatewayUrl,
     root: values.root,
@@ -181,6 +198,7 @@ function defaults(env: NodeJS.ProcessEnv): PipelineOptions {
     builder: 'dagger',
     withLab: false,
     timeoutMs: 10 * 60_000,
+    backoff: DEFAULT_BACKOFF,
     istioDir: undefined,
     gatewayUrl: GATEWAY_URL,
     jobs: Math.max(1, Math.min(4, availableParallelism())),

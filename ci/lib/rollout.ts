@@ -1,15 +1,19 @@
 // Waits for workloads to roll out by WATCHING them (list + watch informers on the workloads, their
-// ReplicaSets and pods; no sleep-polling), with a deadline and an early stop as soon as a pod of the
-// current revision is stuck for good (CrashLoopBackOff, ImagePullBackOff, a failed init container...).
+// ReplicaSets and pods; no sleep-polling), with a deadline and an early stop once a pod of the
+// current revision is stuck for good: at once for what no retry fixes (an invalid image name), and
+// for the back-offs Kubernetes recovers from by itself (CrashLoopBackOff, ImagePullBackOff, a failed
+// init container, a missing Secret, an unschedulable pod) only past a BackoffPolicy's threshold.
 import { makeInformer, type Informer, type KubernetesObject, type ObjectCache, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
 import { formatDuration, type Log } from './log.ts';
 import { apiErrorMessage, type Kube } from './kube.ts';
 import {
+  DEFAULT_BACKOFF,
   isPodReady,
   podProblem,
   podWaitReason,
   selectorMatches,
   workloadStatus,
+  type BackoffPolicy,
   type PodProblem,
   type RolloutStatus,
   type WorkloadKind,
@@ -40,6 +44,8 @@ export class RolloutError extends Error {
 export interface WaitOptions {
   deadlineMs: number;
   log: Log;
+  /** When a transient back-off ends the wait; default DEFAULT_BACKOFF. */
+  backoff?: BackoffPolicy;
 }
 
 type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
@@ -65,6 +71,9 @@ class RolloutWatcher {
   private readonly replicaSets = new Map<string, Cache<V1ReplicaSet>>();
   private readonly lastMessage = new Map<string, string>();
   private readonly finished = new Set<string>();
+  /** When each pod's container (pod/container) was first seen in trouble. */
+  private readonly troubleSince = new Map<string, number>();
+  private readonly graceTimers = new Set<NodeJS.Timeout>();
   private readonly started = Date.now();
   private settled = false;
   private resolve: () => void = () => undefined;
@@ -101,6 +110,7 @@ class RolloutWatcher {
       await done;
     } finally {
       clearTimeout(timer);
+      for (const grace of this.graceTimers) clearTimeout(grace);
       this.settled = true;
       await Promise.all(
         [...this.workloads.values(), ...this.pods.values(), ...this.replicaSets.values()].map((informer) => informer.stop()),
@@ -146,6 +156,7 @@ class RolloutWatcher {
   private evaluate(): void {
     if (this.settled) return;
     const problems: PodProblem[] = [];
+    const troubled = new Set<string>();
     for (const ref of this.targets) {
       const key = refKey(ref);
       if (this.finished.has(key)) continue;
@@ -167,15 +178,21 @@ class RolloutWatcher {
       const pods = this.currentPods(ref, object as WorkloadWithSelector);
       for (const pod of pods) {
         const problem = podProblem(pod);
-        if (problem) problems.push(problem);
+        if (!problem) continue;
+        troubled.add(`${problem.pod}/${problem.container}`);
+        if (this.isFatal(problem)) problems.push(problem);
       }
       const waiting = pods.map((pod) => (isPodReady(pod) ? undefined : podWaitReason(pod))).find(Boolean);
       this.report(ref, waiting ? `${status.message} (${waiting})` : status.message);
     }
+    // Out of trouble (a container that started after all): its grace period starts afresh next time.
+    for (const key of this.troubleSince.keys()) if (!troubled.has(key)) this.troubleSince.delete(key);
     if (problems.length > 0) {
-      const lines = problems.map(
-        (p) => `pod ${p.pod}, ${p.init ? 'init container' : 'container'} ${p.container}: ${p.reason}${p.message ? ` (${p.message})` : ''}`,
-      );
+      const lines = problems.map((p) => {
+        const where = p.container ? `, ${p.init ? 'init container' : 'container'} ${p.container}` : '';
+        const restarts = p.restarts > 0 ? `, ${p.restarts} restarts` : '';
+        return `pod ${p.pod}${where}: ${p.reason}${p.message ? ` (${p.message})` : ''}${restarts}`;
+      });
       this.fail(new RolloutError(`stopped waiting early: ${lines.join('; ')}`, problems, this.pendingAll()));
       return;
     }
@@ -183,6 +200,30 @@ class RolloutWatcher {
       this.settled = true;
       this.resolve();
     }
+  }
+
+  /**
+   * A hopeless problem is fatal at once; a back-off once the container restarted the policy's number
+   * of times or has been in trouble for its grace period (a timer evaluates again then, as no watch
+   * event may come).
+   */
+  private isFatal(problem: PodProblem): boolean {
+    if (problem.hopeless) return true;
+    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
+    if (problem.restarts >= policy.restarts) return true;
+    const key = `${problem.pod}/${problem.container}`;
+    const now = Date.now();
+    const since = this.troubleSince.get(key);
+    if (since === undefined) {
+      this.troubleSince.set(key, now);
+      const grace = setTimeout(() => {
+        this.graceTimers.delete(grace);
+        this.evaluate();
+      }, policy.graceMs);
+      this.graceTimers.add(grace);
+      return policy.graceMs <= 0;
+    }
+    return now - since >= policy.graceMs;
   }
 
   private report(ref: WorkloadRef, message: string): void {

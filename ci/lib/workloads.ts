@@ -83,43 +83,75 @@ export function workloadStatus(kind: WorkloadKind, object: unknown): RolloutStat
   return daemonSetStatus(object as V1DaemonSet);
 }
 
-/** Waiting reasons after which the kubelet only retries with growing back-off: stop waiting. */
-export const FATAL_WAITING_REASONS: ReadonlySet<string> = new Set([
+/** Waiting reasons no retry can fix: only a new spec can (the wait stops at once). */
+export const HOPELESS_WAITING_REASONS: ReadonlySet<string> = new Set(['InvalidImageName', 'ErrImageNeverPull']);
+
+/**
+ * Waiting reasons the kubelet retries with growing back-off, and from which a pod may recover by
+ * itself (Kafka started before ZooKeeper, a registry's rate limit, a Secret created a moment later):
+ * fatal only once the back-off persists past a threshold (see BackoffPolicy).
+ */
+export const BACKOFF_WAITING_REASONS: ReadonlySet<string> = new Set([
   'CrashLoopBackOff',
   'ImagePullBackOff',
   'ErrImagePull',
-  'ErrImageNeverPull',
-  'InvalidImageName',
   'CreateContainerConfigError',
   'CreateContainerError',
   'RunContainerError',
 ]);
 
+/** When a transient back-off becomes fatal: at this many restarts of the container, or after this long. */
+export interface BackoffPolicy {
+  restarts: number;
+  graceMs: number;
+}
+
+/**
+ * Three restarts: a container that fails twice and then starts (restart count 2) still rolls out,
+ * one that keeps crashing is given up after the kubelet's 10 s + 20 s back-offs. 60 s: image pulls,
+ * missing configuration and unschedulable pods, which have no restart count.
+ */
+export const DEFAULT_BACKOFF: BackoffPolicy = { restarts: 3, graceMs: 60_000 };
+
 export interface PodProblem {
   pod: string;
+  /** The container at fault; empty for a pod that no node takes. */
   container: string;
   init: boolean;
   reason: string;
   message: string;
+  restarts: number;
+  /** True when no waiting can fix it (no threshold applies). */
+  hopeless: boolean;
 }
 
-/** The first container of the pod that is stuck for good (a fatal waiting reason or a failed init container). */
+/**
+ * The first container of the pod that is in trouble: a back-off or hopeless waiting reason, a failed
+ * init container, or the pod itself unschedulable. Whether the trouble is fatal yet is the caller's
+ * call (a BackoffPolicy), except for hopeless ones.
+ */
 export function podProblem(pod: V1Pod): PodProblem | undefined {
   const name = pod.metadata?.name ?? '?';
   const check = (statuses: V1ContainerStatus[] | undefined, init: boolean): PodProblem | undefined => {
     for (const status of statuses ?? []) {
+      const restarts = status.restartCount;
       const waiting = status.state?.waiting;
-      if (waiting?.reason && FATAL_WAITING_REASONS.has(waiting.reason)) {
-        return { pod: name, container: status.name, init, reason: waiting.reason, message: waiting.message ?? '' };
+      if (waiting?.reason && (HOPELESS_WAITING_REASONS.has(waiting.reason) || BACKOFF_WAITING_REASONS.has(waiting.reason))) {
+        const hopeless = HOPELESS_WAITING_REASONS.has(waiting.reason);
+        return { pod: name, container: status.name, init, reason: waiting.reason, message: waiting.message ?? '', restarts, hopeless };
       }
-      const terminated = status.state?.terminated;
+      const terminated = status.state?.terminated ?? (waiting ? status.lastState?.terminated : undefined);
       if (init && terminated && terminated.exitCode !== 0) {
         const reason = `init container failed (exit ${terminated.exitCode}${terminated.reason ? `, ${terminated.reason}` : ''})`;
-        return { pod: name, container: status.name, init, reason, message: terminated.message ?? '' };
+        return { pod: name, container: status.name, init, reason, message: terminated.message ?? '', restarts, hopeless: false };
       }
     }
     return undefined;
   };
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return { pod: name, container: '', init: false, reason: 'Unschedulable', message: scheduled.message ?? '', restarts: 0, hopeless: false };
+  }
   return check(pod.status?.initContainerStatuses, true) ?? check(pod.status?.containerStatuses, false);
 }
 

@@ -12,7 +12,7 @@ import { apiErrorMessage, type Kube } from '../lib/kube.ts';
 import type { Log } from '../lib/log.ts';
 import { loadManifests } from '../lib/manifests.ts';
 import { waitForRollouts, type WorkloadRef } from '../lib/rollout.ts';
-import { WORKLOAD_KINDS, type WorkloadKind } from '../lib/workloads.ts';
+import { WORKLOAD_KINDS, type BackoffPolicy, type WorkloadKind } from '../lib/workloads.ts';
 import { FIELD_MANAGER, IMAGE_REPOSITORY_PREFIX } from '../lib/versions.ts';
 
 export const INFRA_MANIFESTS = 'k8s/infra-manifests.yaml';
@@ -114,6 +114,8 @@ export interface DeployStageInput {
   restart: boolean;
   withLab: boolean;
   timeoutMs: number;
+  /** Default DEFAULT_BACKOFF (ci/lib/workloads.ts). */
+  backoff?: BackoffPolicy;
 }
 
 export interface DeployStageResult {
@@ -156,7 +158,7 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
   const infraApplied = await applyObjects(kube, infra);
   reportApplied(log, 'infra', infraApplied);
   log.line('waiting for the infrastructure to be ready');
-  await waitForRollouts(kube, workloadsOf(infra), { deadlineMs: input.timeoutMs, log });
+  await waitForRollouts(kube, workloadsOf(infra), { deadlineMs: input.timeoutMs, log, ...(input.backoff ? { backoff: input.backoff } : {}) });
 
   const refs = await resolveImageRefs(kube, input.images, input.only, namespace, log);
   const appPaths = [APP_MANIFESTS, ISTIO_MANIFESTS, ...(input.withLab ? [LAB_MANIFEST] : [])];
@@ -178,6 +180,6 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
   }
 
   log.line('waiting for every rollout');
-  await waitForRollouts(kube, workloadsOf(apps), { deadlineMs: input.timeoutMs, log });
+  await waitForRollouts(kube, workloadsOf(apps), { deadlineMs: input.timeoutMs, log, ...(input.backoff ? { backoff: input.backoff } : {}) });
   return { rolled, restarted, applied: [...infraApplied, ...appsApplied] };
 }

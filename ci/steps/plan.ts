@@ -124,7 +124,9 @@ export async function runPlan(input: PlanInput): Promise<void> {
     else fate = options.restart ? 'restarts (--restart)' : 'unchanged';
     deploy.line(`  ${name}: ${fate}`);
   }
-  deploy.line(`then watch every rollout (deadline ${Math.round(options.timeoutMs / 1000)}s)`);
+  deploy.line(
+    `then watch every rollout (deadline ${Math.round(options.timeoutMs / 1000)}s; a back-off ends it at ${options.backoff.restarts} restarts or after ${Math.round(options.backoff.graceMs / 1000)}s)`,
+  );
 
   log.child('smoke').line(options.skipSmoke ? 'skipped (--skip-smoke)' : `one request per public route through ${options.gatewayUrl}`);
 }

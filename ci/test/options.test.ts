@@ -35,6 +35,13 @@ test('every flag of the brief is understood', () => {
   assert.is(options.jobs, 3);
 });
 
+test('back-off thresholds of the rollout wait: 3 restarts or 60 s by default, both flags, bad values refused', () => {
+  assert.equal(parseOptions([], {}).backoff, { restarts: 3, graceMs: 60_000 });
+  assert.equal(parseOptions(['--backoff-restarts', '5', '--backoff-grace', '2m'], {}).backoff, { restarts: 5, graceMs: 120_000 });
+  assert.throws(() => parseOptions(['--backoff-restarts', '0'], {}), (error: Error) => error instanceof UsageError && /--backoff-restarts must be a positive integer/.test(error.message));
+  assert.throws(() => parseOptions(['--backoff-grace', 'soon'], {}), (error: Error) => error instanceof UsageError && /--backoff-grace: "soon" is not a duration/.test(error.message));
+});
+
 test('validate passes the rest of the line to the validator untouched; diagnose is a command', () => {
   const validate = parseOptions(['validate', 'k8s/app-manifests.yaml', '--json'], {});
   assert.is(validate.command, 'validate');

@@ -49,6 +49,25 @@ test('stuck pods are recognised: CrashLoopBackOff, image pull failures, config e
   assert.is(podStatusText(failedInit), 'Init:Error');
 });
 
+test('hopeless waiting reasons are told from back-offs; an unschedulable pod is a problem of the pod itself', () => {
+  const waiting = (reason: string): V1Pod =>
+    pod({ containerStatuses: [{ name: 'app', image: 'i', imageID: '', ready: false, restartCount: 1, state: { waiting: { reason } } }] });
+  assert.is(podProblem(waiting('InvalidImageName'))?.hopeless, true);
+  assert.is(podProblem(waiting('ErrImageNeverPull'))?.hopeless, true);
+  assert.is(podProblem(waiting('CrashLoopBackOff'))?.hopeless, false);
+  assert.is(podProblem(waiting('CrashLoopBackOff'))?.restarts, 1);
+  const pending = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }] });
+  assert.equal(podProblem(pending), {
+    pod: 'cart-1',
+    container: '',
+    init: false,
+    reason: 'Unschedulable',
+    message: '0/3 nodes are available',
+    restarts: 0,
+    hopeless: false,
+  });
+});
+
 test('label selectors: matchLabels and every matchExpressions operator', () => {
   const labels = { app: 'cart', version: 'v1' };
   assert.ok(selectorMatches({ matchLabels: { app: 'cart' } }, labels));

@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # Kubernetes control plane: kube-apiserver, kube-controller-manager and kube-scheduler built from
 # the k8s.io/kubernetes Go module at $K8S_VERSION, kwok (sigs.k8s.io/kwok) at $KWOK_VERSION for
-# fake nodes on which Pods become Running and Ready (there is no kubelet and no container runtime:
-# no container runs, no logs, no exec), and Istio's CRDs (no Istio control or data plane).
+# fake nodes on which Pods become Running and Ready (no kubelet and no container runtime there: no
+# container runs, no logs, no exec), and Istio's CRDs (no Istio control or data plane). The real
+# node, where containers do run, is the node component (node.sh); its kubelet and kube-proxy come
+# from the same module and build (kube_build_commands).
 # Needs the etcd component running (stage 2 of testenv/up).
 
 KUBE_BIN_DIR="$SHOPMESH_CACHE/kube/$K8S_VERSION/bin"
@@ -27,13 +29,15 @@ kube_go() {
   echo "$go"
 }
 
-# kube_build_k8s: the control plane's commands from the k8s.io/kubernetes module. Its go.mod points
-# the staging modules (k8s.io/api, k8s.io/client-go, ...) at ./staging, which a module consumer
-# cannot use: a throwaway module replaces each by its published v0.MINOR.PATCH.
+# kube_build_k8s GO COMMAND...: commands of the k8s.io/kubernetes module (the control plane's, and
+# the node's kubelet and kube-proxy). Its go.mod points the staging modules (k8s.io/api,
+# k8s.io/client-go, ...) at ./staging, which a module consumer cannot use: a throwaway module
+# replaces each by its published v0.MINOR.PATCH. Only the missing commands are built.
 kube_build_k8s() {
   local go=$1 build="$SHOPMESH_CACHE/kube/build-$K8S_VERSION" gomod staging ldflags key cmd
   local staging_version="v0.${K8S_VERSION#v1.}" logfile="$LOG_DIR/kube-build.log" missing=()
-  for cmd in "${KUBE_COMMANDS[@]}"; do [[ -x $KUBE_BIN_DIR/$cmd ]] || missing+=("$cmd"); done
+  shift
+  for cmd in "$@"; do [[ -x $KUBE_BIN_DIR/$cmd ]] || missing+=("$cmd"); done
   ((${#missing[@]})) || return 0
   rm -rf "$build" && mkdir -p "$build/bin"
   log "kube: building ${missing[*]} $K8S_VERSION (many minutes; log $logfile)"
@@ -104,8 +108,25 @@ kube_install() {
   exec 8>"$SHOPMESH_CACHE/kube/.build.lock"
   flock 8
   export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0
-  kube_build_k8s "$go"
+  kube_build_k8s "$go" "${KUBE_COMMANDS[@]}"
   [[ -x $KWOK_BIN_DIR/kwok ]] || kube_build_kwok "$go"
+  flock -u 8
+  exec 8>&-
+}
+
+# kube_build_commands COMMAND...: builds the missing commands of the k8s.io/kubernetes module (the
+# node component's kubelet and kube-proxy), under the same lock and cache as the control plane.
+kube_build_commands() {
+  local cmd missing=()
+  for cmd in "$@"; do [[ -x $KUBE_BIN_DIR/$cmd ]] || missing+=("$cmd"); done
+  ((${#missing[@]})) || return 0
+  local go
+  go=$(kube_go)
+  mkdir -p "$SHOPMESH_CACHE/kube"
+  exec 8>"$SHOPMESH_CACHE/kube/.build.lock"
+  flock 8
+  export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0
+  kube_build_k8s "$go" "${missing[@]}"
   flock -u 8
   exec 8>&-
 }
@@ -166,6 +187,21 @@ CNF
   ) >>"$LOG_DIR/kube.log" 2>&1 || die kube "generating certificates with openssl failed"
   echo "$KUBE_PKI_LAYOUT" >"$tmp/.complete"
   rm -rf "$pki" && mv "$tmp" "$pki"
+}
+
+# kube_pki_sign NAME SUBJECT: one more client certificate signed by the CA, made once into
+# $KUBE_PKI_DIR (the apiserver's client of kubelets, the real node's kubelet and kube-proxy).
+kube_pki_sign() {
+  local name=$1 subject=$2 pki=$KUBE_PKI_DIR
+  [[ -s $pki/$name.crt && -s $pki/$name.key ]] && return 0
+  (
+    umask 077
+    cd "$pki" || exit 1
+    openssl req -config openssl.cnf -new -nodes -newkey rsa:2048 -subj "$subject" -keyout "$name.key.tmp" -out "$name.csr" &&
+      openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
+        -sha256 -days 3650 -extfile openssl.cnf -extensions client -out "$name.crt.tmp" &&
+      rm -f "$name.csr" && mv "$name.key.tmp" "$name.key" && mv "$name.crt.tmp" "$name.crt"
+  ) >>"$LOG_DIR/kube.log" 2>&1 || die kube "signing the certificate $name with openssl failed"
 }
 
 # kube_kubeconfig FILE USER CERT_NAME: a kubeconfig with everything embedded (works if copied).
@@ -288,10 +324,14 @@ kube_start() {
   kube_kubeconfig "$KUBE_DATA_DIR/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
   kube_kubeconfig "$KUBE_DATA_DIR/scheduler.kubeconfig" system:kube-scheduler scheduler
   local pki=$KUBE_PKI_DIR
+  # The apiserver's identity towards kubelets (logs, exec, port-forward of the real node's pods).
+  kube_pki_sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
 
   # The endpoint reconciler is off: a loopback address may not be published as an endpoint of
   # the `kubernetes` Service, and nothing here runs inside the cluster network.
-  start_daemon kube-apiserver "--secure-port=$PORT_KUBE_APISERVER" "$KUBE_BIN_DIR/kube-apiserver" \
+  # Kubelets are reached at their InternalIP (the real node's veth address; a Hostname would not
+  # resolve), as the apiserver-kubelet-client identity.
+  local apiserver_args=("$KUBE_BIN_DIR/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$PORT_ETCD" --etcd-prefix="$KUBE_ETCD_PREFIX" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$PORT_KUBE_APISERVER" \
     --cert-dir="$KUBE_DATA_DIR/apiserver-certs" \
@@ -306,7 +346,16 @@ kube_start() {
     --api-audiences=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range="$KUBE_SERVICE_CIDR" \
     --authorization-mode=Node,RBAC --allow-privileged=true \
-    --endpoint-reconciler-type=none --profiling=false --v=1
+    --kubelet-preferred-address-types=InternalIP,Hostname,InternalDNS,ExternalDNS,ExternalIP \
+    --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
+    --endpoint-reconciler-type=none --profiling=false --v=1)
+  local pid
+  # A running apiserver started with other flags (an older testenv) is restarted with these.
+  if pid=$(pid_of kube-apiserver) && [[ $(tr '\0' '\n' <"/proc/$pid/cmdline") != "$(printf '%s\n' "${apiserver_args[@]}")" ]]; then
+    log "kube: restarting kube-apiserver with changed flags"
+    stop_daemon kube-apiserver
+  fi
+  start_daemon kube-apiserver "--secure-port=$PORT_KUBE_APISERVER" "${apiserver_args[@]}"
   wait_until kube-apiserver 180 kube_apiserver_ready
 
   start_daemon kube-controller-manager "--secure-port=$PORT_KUBE_CONTROLLER_MANAGER" \
