@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runValidateCli } from './validate/cli.ts';
 import { buildArgsFromEnv, imageSources, planImages, type PlannedImage } from './lib/image-sources.ts';
+import { loadImageMap } from './lib/image-map.ts';
 import { connectKube, type Kube } from './lib/kube.ts';
 import { formatDuration, formatTable, Log } from './lib/log.ts';
 import { kubeContext, parseOptions, USAGE, UsageError, type PipelineOptions } from './lib/options.ts';
@@ -95,8 +96,10 @@ export async function runPipeline(options: PipelineOptions, log: Log, root = ROO
   const sources = await imageSources(root, { withLab: options.withLab });
   const images = planImages(root, sources, buildArgsFromEnv(), options.target);
   checkOnly(options, images);
+  // A bad map file stops the run before any stage (a usage error naming file and line).
+  const imageMap = options.imageMap ? await loadImageMap(options.imageMap) : undefined;
   if (options.plan) {
-    await runPlan({ root, options, images, log });
+    await runPlan({ root, options, images, imageMap, log });
     return 0;
   }
 
@@ -147,6 +150,7 @@ export async function runPipeline(options: PipelineOptions, log: Log, root = ROO
           withLab: options.withLab,
           timeoutMs: options.timeoutMs,
           backoff: options.backoff,
+          imageMap,
         });
         return `rolled: ${result.rolled.length ? result.rolled.join(' ') : 'none'}${result.restarted.length ? `; restarted ${result.restarted.length}` : ''}`;
       },

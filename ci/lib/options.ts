@@ -36,6 +36,8 @@ export interface PipelineOptions {
   jobs: number;
   /** Repository checkout to build and deploy; undefined: the one this script is in. */
   root: string | undefined;
+  /** File of image overrides (`from: to`) applied to the manifests when they are applied. */
+  imageMap: string | undefined;
   help: boolean;
 }
 
@@ -71,6 +73,8 @@ Options:
                          the pinned release's files downloaded from GitHub
   --gateway URL          base URL of the ingress gateway for smoke requests (default http://localhost:13000)
   --root DIR             another checkout of the repository to build and deploy (default: this one)
+  --image-map FILE       YAML mapping "from: to" of image references: every container whose image is
+                         "from" runs "to" instead (manifest files unchanged; --plan lists the changes)
   -h, --help             this text
 
 Environment: CLUSTER_NAME (default lirmm), NAMESPACE (default lirmm-services), NODE_IMAGE (build
@@ -118,6 +122,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'istio-dir': { type: 'string' },
         gateway: { type: 'string' },
         root: { type: 'string' },
+        'image-map': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -175,6 +180,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     istioDir: values['istio-dir'],
     gatewayUrl: values.gateway ?? base.gatewayUrl,
     root: values.root,
+    imageMap: values['image-map'],
     help: values.help ?? false,
   };
 }
@@ -203,6 +209,7 @@ function defaults(env: NodeJS.ProcessEnv): PipelineOptions {
     gatewayUrl: GATEWAY_URL,
     jobs: Math.max(1, Math.min(4, availableParallelism())),
     root: undefined,
+    imageMap: undefined,
     help: false,
   };
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { applyObjects, type AppliedObject } from '../lib/apply.ts';
+import { applyImageMap, unusedEntries, type ImageMap, type ImageReplacement } from '../lib/image-map.ts';
 import { containersOf, podSpecOf, withImageRefs } from '../lib/images.ts';
 import type { PlannedImage } from '../lib/image-sources.ts';
 import { LAB_MANIFEST } from '../lib/image-sources.ts';
@@ -116,6 +117,8 @@ export interface DeployStageInput {
   timeoutMs: number;
   /** Default DEFAULT_BACKOFF (ci/lib/workloads.ts). */
   backoff?: BackoffPolicy;
+  /** Image overrides (--image-map), applied to every manifest before it is applied. */
+  imageMap?: ImageMap | undefined;
 }
 
 export interface DeployStageResult {
@@ -154,7 +157,14 @@ export async function restartDeployments(kube: Kube, names: readonly string[], n
 
 export async function runDeployStage(input: DeployStageInput): Promise<DeployStageResult> {
   const { kube, log, root, namespace } = input;
-  const infra = await loadObjects(root, [INFRA_MANIFESTS], namespace);
+  const replacements: ImageReplacement[] = [];
+  const mapImages = (objects: KubernetesObject[]): KubernetesObject[] => {
+    const mapped = applyImageMap(objects, input.imageMap);
+    for (const item of mapped.replacements) log.line(`image map: ${item.object} container ${item.container}: ${item.from} -> ${item.to}`);
+    replacements.push(...mapped.replacements);
+    return mapped.objects;
+  };
+  const infra = mapImages(await loadObjects(root, [INFRA_MANIFESTS], namespace));
   const infraApplied = await applyObjects(kube, infra);
   reportApplied(log, 'infra', infraApplied);
   log.line('waiting for the infrastructure to be ready');
@@ -162,7 +172,10 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
 
   const refs = await resolveImageRefs(kube, input.images, input.only, namespace, log);
   const appPaths = [APP_MANIFESTS, ISTIO_MANIFESTS, ...(input.withLab ? [LAB_MANIFEST] : [])];
-  const apps = withImageRefs(await loadObjects(root, appPaths, namespace), refs);
+  const apps = mapImages(withImageRefs(await loadObjects(root, appPaths, namespace), refs));
+  for (const entry of unusedEntries(input.imageMap, replacements)) {
+    log.line(`image map ${input.imageMap?.file}:${entry.line}: warning: no container of the manifests uses ${entry.from}`);
+  }
   const appsApplied = await applyObjects(kube, apps);
   reportApplied(log, 'services and Istio', appsApplied);
   const rolled = appsApplied.filter(podTemplateChanged).map((item) => item.after.metadata?.name ?? '');

@@ -2,6 +2,7 @@
 // manifests) and compared with the cluster only when it answers. Touches nothing and runs no tool,
 // so it works on a machine where none is installed.
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { applyImageMap, describeImageMap, type ImageMap } from '../lib/image-map.ts';
 import { placeholderImageNames, withImageRefs } from '../lib/images.ts';
 import type { PlannedImage } from '../lib/image-sources.ts';
 import { LAB_MANIFEST } from '../lib/image-sources.ts';
@@ -19,6 +20,8 @@ export interface PlanInput {
   root: string;
   options: PipelineOptions;
   images: readonly PlannedImage[];
+  /** --image-map, already read and checked. */
+  imageMap?: ImageMap | undefined;
   log: Log;
 }
 
@@ -99,7 +102,8 @@ export async function runPlan(input: PlanInput): Promise<void> {
   for (const line of formatTable(['IMAGE', 'TAG', 'DOCKERFILE', 'STATUS'], rows)) build.line(`  ${line}`);
 
   const deploy = log.child('deploy');
-  const infra = await loadObjects(root, [INFRA_MANIFESTS], options.namespace);
+  const infraMapped = applyImageMap(await loadObjects(root, [INFRA_MANIFESTS], options.namespace), input.imageMap);
+  const infra = infraMapped.objects;
   deploy.line(`server-side apply ${INFRA_MANIFESTS}: ${infra.length} objects (${countKinds(infra)}); wait until ready`);
   const refs = new Map(images.map((image) => [image.name, image.ref]));
   const appPaths = [APP_MANIFESTS, ISTIO_MANIFESTS, ...(options.withLab ? [LAB_MANIFEST] : [])];
@@ -109,7 +113,11 @@ export async function runPlan(input: PlanInput): Promise<void> {
     deploy.line(`warning: the manifests use shopmesh/${name}:dev but services/${name}/Dockerfile does not exist: a run would fail`);
     refs.set(name, `shopmesh/${name}:<no Dockerfile>`);
   }
-  const apps = withImageRefs(appObjects, refs);
+  const appsMapped = applyImageMap(withImageRefs(appObjects, refs), input.imageMap);
+  const apps = appsMapped.objects;
+  if (input.imageMap) {
+    for (const line of describeImageMap(input.imageMap, [...infraMapped.replacements, ...appsMapped.replacements])) deploy.line(line);
+  }
   deploy.line(`server-side apply ${appPaths.join(', ')}: ${apps.length} objects (${countKinds(apps)})`);
   for (const object of apps.filter((candidate) => candidate.kind === 'Deployment')) {
     const name = object.metadata?.name ?? '';

@@ -2,6 +2,7 @@
 // with kwok fake nodes: Deployments, ReplicaSets and rollouts are the real controllers' work, and
 // kwok marks pods Running and Ready without a kubelet, so no container runs. The manifests are the
 // project's own (k8s/), moved into a namespace of their own.
+import { join } from 'node:path';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,7 +12,8 @@ import type { Kube } from '../lib/kube.ts';
 import { Log, memorySink } from '../lib/log.ts';
 import { ensureAuthSecret, ensureNamespace } from '../steps/cluster.ts';
 import { APP_MANIFESTS, loadObjects, RESTARTED_AT, runDeployStage, type DeployStageInput } from '../steps/deploy.ts';
-import { manifestsInNamespace, removeTree, testKube, uniqueName } from './fixtures.ts';
+import { loadImageMap } from '../lib/image-map.ts';
+import { manifestsInNamespace, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
 
 const deploy = suite('deploy (real API server and controllers, kwok nodes: no containers run)');
 const target = testKube();
@@ -148,6 +150,33 @@ deploy('--restart --only payment-service rolls it alone; the next plain deploy d
   const again = await runDeploy(images, { only: ['payment-service'] });
   assert.equal(again.result.rolled, []);
   assert.equal(generations(await deployments()), generations(after), 'the annotation is not owned by the apply: no second roll');
+});
+
+deploy('--image-map: infra Deployments run the mapped images, each swap reported; the services do not roll; without the map the manifests\' images return', async () => {
+  if (!target) return;
+  const map = await loadImageMap(join(REPO_ROOT, 'testenv/images/image-map.yaml'));
+  const images = imagesTagged({ 'cart-service': 'third' });
+  const mapped = await runDeploy(images, { imageMap: map });
+  assert.equal(mapped.result.rolled, [], 'no service Deployment changes');
+  const after = await deployments();
+  const expected: Record<string, string> = {
+    'auth-db-deployment': 'shopmesh/standin-postgres:16.10-alpine',
+    'stats-db-deployment': 'shopmesh/standin-postgres:16.10-alpine',
+    'redis-deployment': 'shopmesh/standin-redis:7.4.6-alpine',
+    'zookeeper-deployment': 'shopmesh/standin-zookeeper:7.9.0',
+    'kafka-deployment': 'shopmesh/standin-kafka:7.9.0',
+  };
+  for (const [name, image] of Object.entries(expected)) {
+    assert.is(imageOf(after.get(name)), image, name);
+    assert.ok((after.get(name)?.status?.updatedReplicas ?? 0) >= 1, `${name} rolled to the stand-in`);
+  }
+  assert.ok(
+    mapped.lines.some((line) => line.includes(`image map: Deployment/${namespace}/kafka-deployment container kafka: confluentinc/cp-kafka:7.9.0 -> shopmesh/standin-kafka:7.9.0`)),
+    mapped.lines.join('\n'),
+  );
+  const unmapped = await runDeploy(images);
+  assert.is(imageOf((await deployments()).get('auth-db-deployment')), 'postgres:16.10-alpine');
+  assert.not.ok(unmapped.lines.some((line) => line.includes('image map')));
 });
 
 deploy.run();
