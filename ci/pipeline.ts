@@ -151,6 +151,7 @@ export async function runPipeline(options: PipelineOptions, log: Log, root = ROO
           timeoutMs: options.timeoutMs,
           backoff: options.backoff,
           imageMap,
+          placement: options.placement,
         });
         return `rolled: ${result.rolled.length ? result.rolled.join(' ') : 'none'}${result.restarted.length ? `; restarted ${result.restarted.length}` : ''}`;
       },
