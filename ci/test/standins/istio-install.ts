@@ -47,7 +47,7 @@ async function gatewayBundle(): Promise<string> {
     write: false,
     // dev/proxy.ts runs its own main when it is the entry script: the bundle never is.
     define: { 'import.meta.url': JSON.stringify('file:///ingress-gateway-standin.mjs') },
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire('file:///ingress-gateway-standin.mjs');" },
+    banner: { js: "import { createRequire as standInCreateRequire } from 'node:module'; const require = standInCreateRequire('file:///ingress-gateway-standin.mjs');" },
     logLevel: 'error',
   });
   return result.outputFiles[0]?.text ?? '';

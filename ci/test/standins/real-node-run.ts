@@ -42,11 +42,12 @@ export interface RealNodeRun {
   finish(keepShop: boolean): Promise<void>;
 }
 
-/** flock on a file of the test environment: one holder of NodePort 30000 at a time. */
+/** flock on a file of the test environment: one holder of NodePort 30000 at a time; kill() releases it. */
 async function lockNodePort(): Promise<ChildProcess> {
   const home = server('SHOPMESH_TESTENV_HOME') ?? '/tmp';
-  const holder = spawn('flock', ['-x', join(home, 'run', `nodeport-${GATEWAY_NODE_PORT}.lock`), '-c', 'echo locked; exec sleep infinity'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const holder = spawn('flock', ['-x', '-o', join(home, 'run', `nodeport-${GATEWAY_NODE_PORT}.lock`), '-c', 'echo locked; exec cat'], {
+    // The lock lasts as long as this process keeps the pipe open (it ends with the process, too).
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
     holder.stdout?.once('data', () => resolve());
@@ -157,12 +158,14 @@ export async function startRealNodeRun(prefix: string): Promise<RealNodeRun | un
       gatewayUrl,
       run: (extraEnv = {}, timeoutMs = 25 * 60_000) => runPipeline(args, { ...runEnv, ...extraEnv }, timeoutMs),
       start: () =>
-        spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'ci/pipeline.ts'), ...args], { cwd: REPO_ROOT, env: runEnv, stdio: 'ignore' }),
+        spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'ci/pipeline.ts'), ...args], { cwd: REPO_ROOT, env: runEnv, stdio: ['ignore', 'pipe', 'pipe'] }),
       async finish(keepShop) {
         try {
           if (keepShop) {
             const label = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [SHOP_LABEL]: 'true' } } };
-            await kube.objects.patch(label, undefined, undefined, undefined, undefined, 'application/merge-patch+json');
+            await kube.objects.patch(label, undefined, undefined, undefined, undefined, 'application/merge-patch+json').catch((error: unknown) => {
+              if (!isStatus(error, 404)) throw error;
+            });
           } else {
             await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
             for (const name of ['istiod', 'istio-ingressgateway']) await kube.apps.deleteNamespacedDeployment({ name, namespace: ISTIO_NS }).catch(() => undefined);
