@@ -1,7 +1,7 @@
 // Image references in manifests: `shopmesh/<name>:dev` is a placeholder that the pipeline replaces,
 // at apply time, with the input-digest tag of the image it built (pushed to a registry or not).
 import type { KubernetesObject, V1Container, V1PodSpec } from '@kubernetes/client-node';
-import { isRecord } from './kube.ts';
+import { isRecord } from './records.ts'; // not kube.ts: the validator imports this module and must not load the client
 import type { ImageTarget } from './options.ts';
 import { IMAGE_REPOSITORY_PREFIX, MANIFEST_IMAGE_TAG } from './versions.ts';
 

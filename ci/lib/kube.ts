@@ -1,6 +1,7 @@
 // The one way the pipeline reaches the Kubernetes API: a KubeConfig for the chosen context and the
 // typed clients made from it. Everything that talks to a cluster goes through @kubernetes/client-node.
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { isRecord } from './records.ts';
 
 export interface KubeTarget {
   /** A kubeconfig file; default $KUBECONFIG or ~/.kube/config. */
@@ -77,9 +78,7 @@ function safeJson(text: string): unknown {
   }
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 /** Quick reachability probe (the plan uses it: compare with the cluster only when reachable). */
 export async function isReachable(kube: Kube, timeoutMs = 3000): Promise<boolean> {

@@ -157,6 +157,114 @@ export const KUBERNETES_YAML_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
   implicit: [builtInTypes.null, yaml11Boolean, yaml11Int, builtInTypes.float, builtInTypes.merge],
 });
 
+// In a flow collection, go-yaml (sigs.k8s.io/yaml, what Kubernetes reads manifests with) ends a plain
+// scalar at `:` only when a blank follows; js-yaml, like the YAML spec, also ends it at `:` before
+// `,` `]` `}`. So `[1.2.3.4, 001:db8::]` is two strings to the API server but a string and a map to
+// js-yaml. Such scalars are quoted before parsing (only documents where `:` precedes a flow
+// indicator pay for the scan).
+const COLON_BEFORE_FLOW_INDICATOR = /:[,[\]{}]/;
+const FLOW_START = /^(\s*(?:-\s+)*(?:(?:"[^"]*"|'[^']*'|[^\s#'"[{][^#]*?)\s*:\s+)?)[[{]/;
+const BLOCK_SCALAR_HEADER = /(?:^|[:\s-])[|>][-+0-9]*\s*(?:#.*)?$/;
+
+export function quoteFlowScalarsLikeGoYaml(text: string): string {
+  if (!COLON_BEFORE_FLOW_INDICATOR.test(text)) return text;
+  const lines = text.split('\n');
+  let depth = 0;
+  let blockIndent = -1; // inside a block scalar: lines indented more than this are its content
+  let quote = ''; // an open quoted scalar that spans lines
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const indent = line.length - line.trimStart().length;
+    if (depth === 0 && quote === '') {
+      if (blockIndent >= 0 && (line.trim() === '' || indent > blockIndent)) continue;
+      blockIndent = -1;
+      const start = FLOW_START.exec(line);
+      if (!start) {
+        if (BLOCK_SCALAR_HEADER.test(line)) blockIndent = indent;
+        continue;
+      }
+      const scanned = scanFlow(line, start[1]!.length, depth, quote);
+      lines[index] = scanned.line;
+      depth = scanned.depth;
+      quote = scanned.quote;
+    } else {
+      const scanned = scanFlow(line, 0, depth, quote);
+      lines[index] = scanned.line;
+      depth = scanned.depth;
+      quote = scanned.quote;
+    }
+  }
+  return lines.join('\n');
+}
+
+const FLOW_INDICATORS = ',[]{}';
+const isBlank = (char: string | undefined): boolean => char === undefined || char === ' ' || char === '\t' || char === '\r';
+
+/** Scans one line inside (or from the start of) a flow collection, quoting plain scalars go-yaml reads whole. */
+function scanFlow(line: string, from: number, startDepth: number, openQuote: string): { line: string; depth: number; quote: string } {
+  let out = line.slice(0, from);
+  let depth = startDepth;
+  let quote = openQuote;
+  let position = from;
+  while (position < line.length) {
+    const char = line[position]!;
+    if (quote !== '') {
+      out += char;
+      if (quote === '"' && char === '\\') {
+        out += line[position + 1] ?? '';
+        position += 2;
+        continue;
+      }
+      if (char === quote) {
+        if (quote === "'" && line[position + 1] === "'") {
+          out += "'";
+          position += 2;
+          continue;
+        }
+        quote = '';
+      }
+      position++;
+      continue;
+    }
+    if (char === '"' || char === "'") {
+      quote = char;
+      out += char;
+      position++;
+    } else if (char === '[' || char === '{') {
+      depth++;
+      out += char;
+      position++;
+    } else if (char === ']' || char === '}') {
+      depth--;
+      out += char;
+      position++;
+      if (depth === 0) return { line: out + line.slice(position), depth, quote };
+    } else if (char === '#' && (position === 0 || isBlank(line[position - 1]))) {
+      return { line: out + line.slice(position), depth, quote };
+    } else if (isBlank(char) || char === ',' || (char === ':' && isBlank(line[position + 1]))) {
+      out += char;
+      position++;
+    } else {
+      // A plain scalar, read as go-yaml does.
+      let end = position;
+      while (end < line.length) {
+        const next = line[end]!;
+        if (next === ':' && isBlank(line[end + 1])) break;
+        if (FLOW_INDICATORS.includes(next) && next !== '[' && next !== '{') break;
+        if (next === '#' && isBlank(line[end - 1])) break;
+        end++;
+      }
+      const scalar = line.slice(position, end).replace(/[ \t]+$/, '');
+      const rest = line.slice(position + scalar.length, end);
+      out += COLON_BEFORE_FLOW_INDICATOR.test(`${scalar}${rest === '' ? line[end] ?? '' : ''}`)
+        ? `'${scalar.replace(/'/g, "''")}'${rest}`
+        : scalar + rest;
+      position = end;
+    }
+  }
+  return { line: out, depth, quote };
+}
+
 /** A YAML syntax error or a duplicate key, with its position in the file (1-based). */
 export class ManifestSyntaxError extends Error {
   constructor(
@@ -173,7 +281,7 @@ export class ManifestSyntaxError extends Error {
 /** Parses one document (from `splitDocuments`); duplicate keys are errors, as in `kubectl --validate=strict`. */
 export function parseDocumentSource(source: DocumentSource): unknown {
   try {
-    return jsyaml.load(source.text, { schema: KUBERNETES_YAML_SCHEMA });
+    return jsyaml.load(quoteFlowScalarsLikeGoYaml(source.text), { schema: KUBERNETES_YAML_SCHEMA });
   } catch (error) {
     if (error instanceof jsyaml.YAMLException) {
       const mark = error.mark as { line: number; column: number } | undefined;

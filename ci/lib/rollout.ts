@@ -72,9 +72,8 @@ class RolloutWatcher {
   private readonly replicaSets = new Map<string, Cache<V1ReplicaSet>>();
   private readonly lastMessage = new Map<string, string>();
   private readonly finished = new Set<string>();
-  /** When each pod's container (pod/container) was first seen in trouble. */
-  private readonly troubleSince = new Map<string, number>();
-  private readonly graceTimers = new Set<NodeJS.Timeout>();
+  /** When each pod's container (pod/container) was first seen in trouble, and the timer that judges it again at the end of its grace. */
+  private readonly troubleSince = new Map<string, { since: number; timer: NodeJS.Timeout }>();
   private readonly started = Date.now();
   private settled = false;
   private resolve: () => void = () => undefined;
@@ -111,7 +110,7 @@ class RolloutWatcher {
       await done;
     } finally {
       clearTimeout(timer);
-      for (const grace of this.graceTimers) clearTimeout(grace);
+      for (const { timer: grace } of this.troubleSince.values()) clearTimeout(grace);
       this.settled = true;
       await Promise.all(
         [...this.workloads.values(), ...this.pods.values(), ...this.replicaSets.values()].map((informer) => informer.stop()),
@@ -187,7 +186,11 @@ class RolloutWatcher {
       this.report(ref, waiting ? `${status.message} (${waiting})` : status.message);
     }
     // Out of trouble (a container that started after all): its grace period starts afresh next time.
-    for (const key of this.troubleSince.keys()) if (!troubled.has(key)) this.troubleSince.delete(key);
+    for (const [key, { timer: grace }] of this.troubleSince) {
+      if (troubled.has(key)) continue;
+      clearTimeout(grace);
+      this.troubleSince.delete(key);
+    }
     if (problems.length > 0) {
       const lines = problems.map((p) => {
         const where = p.container ? `, ${p.init ? 'init container' : 'container'} ${p.container}` : '';
@@ -215,17 +218,12 @@ class RolloutWatcher {
     if (problem.restarts >= policy.restarts) return true;
     const key = `${problem.pod}/${problem.container}`;
     const now = Date.now();
-    const since = this.troubleSince.get(key);
-    if (since === undefined) {
-      this.troubleSince.set(key, now);
-      const grace = setTimeout(() => {
-        this.graceTimers.delete(grace);
-        this.evaluate();
-      }, policy.graceMs);
-      this.graceTimers.add(grace);
+    const trouble = this.troubleSince.get(key);
+    if (trouble === undefined) {
+      this.troubleSince.set(key, { since: now, timer: setTimeout(() => this.evaluate(), policy.graceMs) });
       return policy.graceMs <= 0;
     }
-    return now - since >= policy.graceMs;
+    return now - trouble.since >= policy.graceMs;
   }
 
   private report(ref: WorkloadRef, message: string): void {

@@ -49,7 +49,8 @@ export function isHealthy(pod: V1Pod): boolean {
 function podRow(pod: V1Pod): string[] {
   const statuses = pod.status?.containerStatuses ?? [];
   const ready = statuses.filter((status) => status.ready).length;
-  const restarts = statuses.reduce((sum, status) => sum + status.restartCount, 0);
+  // Init containers' restarts count too (a failing migration restarts before the app ever runs).
+  const restarts = [...(pod.status?.initContainerStatuses ?? []), ...statuses].reduce((sum, status) => sum + status.restartCount, 0);
   return [
     pod.metadata?.name ?? '?',
     `${ready}/${pod.spec?.containers.length ?? statuses.length}`,
@@ -123,7 +124,10 @@ async function describePod(kube: Kube, log: Log, pod: V1Pod, namespace: string):
       log.line(`  ${label} ${status.name}:`);
       for (const line of describeState(status)) log.line(`    ${line}`);
       const troubled = !status.ready && !(label === 'init container' && status.state?.terminated?.exitCode === 0);
-      if (troubled || status.restartCount > 0) {
+      const neverStarted = status.restartCount === 0 && !status.state?.running && !status.state?.terminated && !status.lastState?.terminated;
+      if (troubled && neverStarted) {
+        log.line('    never started: no log lines');
+      } else if (troubled || status.restartCount > 0) {
         log.line(`    last ${LOG_LINES} log lines:`);
         for (const line of await logTail(kube, name, namespace, status.name, false)) log.line(`      | ${line}`);
         if (status.restartCount > 0) {

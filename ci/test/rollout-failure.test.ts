@@ -89,9 +89,15 @@ async function runCase(name: string, spec: V1PodSpec, deadlineMs = DEADLINE_MS):
 }
 
 const cases: Record<string, () => Promise<Outcome>> = {
+  // With a readiness probe, as every service has: without one the container counts as Ready for the
+  // moment it runs, and a Deployment may be Available before the crash (kubectl rollout status too).
   crash: () =>
     runCase('crash', {
-      containers: [app('app', "console.log('starting order-service'); console.error('configuration: DATABASE_URL is not set'); process.exit(1);")],
+      containers: [
+        app('app', "console.log('starting order-service'); console.error('configuration: DATABASE_URL is not set'); process.exit(1);", {
+          readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 2 },
+        }),
+      ],
     }),
   'no-image': () => runCase('no-image', { containers: [{ name: 'app', image: 'shopmesh/does-not-exist:0123456789ab', imagePullPolicy: 'IfNotPresent' }] }),
   'init-fails': () =>

@@ -1,18 +1,25 @@
 // The per-file stage: split a file into documents, parse each one, check it against its schema.
 // Runs in worker threads for large inputs, so it returns plain data only.
-import { ManifestSyntaxError, parseDocumentSource, splitDocuments, type DocumentSource } from '../lib/manifests.ts';
+import { ManifestSyntaxError, parseDocumentSource, splitDocuments, type DocumentSource, type FieldPath } from '../lib/manifests.ts';
 import { isRecord, resourceLabel, type Resource } from './resource.ts';
+import { removedApiVersion } from './removed-apis.ts';
 import { schemaViolations } from './schema-findings.ts';
 import type { SchemaValidator } from './schema-validator.ts';
 import type { Finding } from './types.ts';
 import { toFindings, type Violation } from './violation.ts';
-import { parse as parseWithoutKeyChecks } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as yamlTypes from 'yaml';
+
+// `yaml` (a lenient parse, for labels of documents with duplicate keys) is loaded only when needed.
+const require = createRequire(import.meta.url);
+const parseWithoutKeyChecks = (text: string): unknown => (require('yaml') as typeof yamlTypes).parse(text, { uniqueKeys: false });
 
 export const DOCUMENT_RULES = {
   syntax: 'YAML001',
   duplicateKey: 'YAML002',
   noSchema: 'SCH005',
   notAnObject: 'SCH006',
+  removedApi: 'SCH009',
 } as const;
 
 export interface FileCheck {
@@ -34,29 +41,59 @@ export function checkManifestText(file: string, text: string, schemas: SchemaVal
       continue;
     }
     if (value === null || value === undefined) continue;
-    if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
-      result.findings.push(...toFindings(file, source, '-', [notAnObject(value)]));
+    if (isList(value)) {
+      // What `kubectl get -o yaml` writes: kubectl applies each item; so each item is checked.
+      const items = value.items as unknown[];
+      items.forEach((item, index) => checkObject(file, source, item, ['items', index], schemas, keepResources, result));
       continue;
     }
-    const metadata = isRecord(value.metadata) ? value.metadata : {};
-    const resource: Resource = {
-      file, source, apiVersion: value.apiVersion, kind: value.kind,
-      // kind's Cluster config names itself at the top level.
-      name: typeof metadata.name === 'string' ? metadata.name : typeof value.name === 'string' ? value.name : '',
-      namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
-      object: value,
-    };
-    result.resourceCount++;
-    if (keepResources) result.resources.push(resource);
-    const violations = schemaCheck(resource, schemas);
-    if (violations.length > 0) result.findings.push(...toFindings(file, source, resourceLabel(resource), violations));
+    checkObject(file, source, value, [], schemas, keepResources, result);
   }
   return result;
 }
 
+/** A `kind: List` (v1): not a kind of the API, a container of objects. */
+const isList = (value: unknown): value is Record<string, unknown> =>
+  isRecord(value) && value.kind === 'List' && (value.apiVersion === 'v1' || value.apiVersion === undefined) && Array.isArray(value.items);
+
+function checkObject(
+  file: string, source: DocumentSource, value: unknown, basePath: FieldPath,
+  schemas: SchemaValidator, keepResources: boolean, result: FileCheck,
+): void {
+  // An item of a List: its fields are found under items[N], and messages say which item they are about.
+  const at = (violations: Violation[]): Violation[] => basePath.length === 0 ? violations : violations.map((violation) => ({
+    ...violation, path: [...basePath, ...violation.path], message: `${violation.message} (List item ${String(basePath[1])})`,
+  }));
+  if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
+    result.findings.push(...toFindings(file, source, '-', at([notAnObject(value)])));
+    return;
+  }
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  const resource: Resource = {
+    file, source, apiVersion: value.apiVersion, kind: value.kind,
+    // kind's Cluster config names itself at the top level.
+    name: typeof metadata.name === 'string' ? metadata.name : typeof value.name === 'string' ? value.name : '',
+    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+    object: value,
+    ...(basePath.length > 0 ? { basePath } : {}),
+  };
+  result.resourceCount++;
+  if (keepResources) result.resources.push(resource);
+  const violations = schemaCheck(resource, schemas);
+  if (violations.length > 0) result.findings.push(...toFindings(file, source, resourceLabel(resource), at(violations)));
+}
+
 function schemaCheck(resource: Resource, schemas: SchemaValidator): Violation[] {
+  const removed = removedApiVersion(resource.apiVersion, resource.kind);
+  if (removed) {
+    return [{
+      ruleId: DOCUMENT_RULES.removedApi, severity: 'error', path: ['apiVersion'],
+      message: `${resource.apiVersion} ${resource.kind} was removed in Kubernetes ${removed.removedIn}: the API server refuses it`,
+      hint: removed.hint,
+    }];
+  }
   const outcome = schemas.validate(resource.apiVersion, resource.kind, resource.object);
-  if (outcome.status === 'valid') return [];
+  if (outcome.status === 'valid') return schemas.crdViolations(resource.apiVersion, resource.kind, resource.object);
   if (outcome.status === 'invalid') return schemaViolations(outcome.errors, outcome.checked);
   const knownApiVersion = schemas.registry.knowsApiVersion(resource.apiVersion);
   return [{
@@ -103,7 +140,7 @@ function duplicateKeyName(source: DocumentSource, error: ManifestSyntaxError): s
 /** Kind/name of a document whose only fault is a duplicate key (a lenient parse can still read it). */
 function labelDespiteDuplicates(source: DocumentSource): string {
   try {
-    const value: unknown = parseWithoutKeyChecks(source.text, { uniqueKeys: false });
+    const value: unknown = parseWithoutKeyChecks(source.text);
     if (isRecord(value) && typeof value.kind === 'string') {
       const name = isRecord(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : '';
       return resourceLabel({ kind: value.kind, name });

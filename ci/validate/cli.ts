@@ -8,6 +8,7 @@ import { formatJson } from './output/json.ts';
 import { formatText } from './output/text.ts';
 import { DOCUMENT_RULES } from './check-documents.ts';
 import { SCHEMA_RULES } from './schema-findings.ts';
+import { CRD_RULES } from './cel/crd-rules.ts';
 
 export const USAGE = `Usage: validate [options] [FILE|DIR ...]
 Checks Kubernetes, Istio and kind manifests: YAML, schemas (unknown fields, types, required
@@ -38,8 +39,11 @@ async function listRules(): Promise<string> {
     [SCHEMA_RULES.invalidValue, 'value not allowed (enum, pattern, range, exclusive fields)'],
     [DOCUMENT_RULES.noSchema, 'unknown kind for a known apiVersion (error), or no schema for the apiVersion (warning)'],
     [DOCUMENT_RULES.notAnObject, 'document is not a Kubernetes object (apiVersion and kind)'],
+    [CRD_RULES.cel, "a CEL validation rule (x-kubernetes-validations) of the kind's CRD fails"],
+    [CRD_RULES.listUnique, 'duplicate entry in an x-kubernetes-list-type set or map (CRDs)'],
+    [DOCUMENT_RULES.removedApi, 'apiVersion of a built-in group that Kubernetes no longer serves'],
   ];
-  return [...documentRules, ...RULES.map((rule): [string, string] => [rule.id, rule.title])]
+  return [...documentRules, ...RULES.map((rule): [string, string] => [rule.id, rule.title])].sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([id, title]) => `${id}  ${title}`).join('\n') + '\n';
 }
 

@@ -1,18 +1,18 @@
 // The manifest validator: YAML and schema checks of every document, then cross-resource rules.
 // Used by the pipeline's validate stage and by the CLI (cli.ts).
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { findManifestFiles } from '../lib/manifests.ts';
 import { existsSync } from 'node:fs';
 import { discoverServices, type ServiceFolder } from '../lib/services.ts';
 import { checkFiles, mergeChecks, type FilesCheck } from './check-files.ts';
 import { checkFilesInThreads } from './pool.ts';
+import { VALIDATE_DIR } from './source-dir.ts';
 import type { Finding, ValidateOptions, ValidationReport } from './types.ts';
 
 export type { Finding, Severity, ValidateOptions, ValidationReport } from './types.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = resolve(VALIDATE_DIR, '../..');
 
 /** What `validate` checks when given no paths: the cluster manifests and the kind config. */
 export const DEFAULT_PATHS: readonly string[] = ['k8s', 'kind-cluster-config.yaml'];

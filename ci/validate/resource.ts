@@ -1,5 +1,6 @@
 // A Kubernetes object read from a manifest, with what is needed to point at its fields.
-import type { DocumentSource } from '../lib/manifests.ts';
+import type { DocumentSource, FieldPath } from '../lib/manifests.ts';
+import { isRecord } from '../lib/records.ts';
 
 export type KubeObject = Record<string, unknown>;
 
@@ -12,13 +13,14 @@ export interface Resource {
   /** metadata.namespace as written (undefined when absent). */
   namespace: string | undefined;
   object: KubeObject;
+  /** Where the object is in its document when it is an item of a `kind: List` (`['items', 2]`). */
+  basePath?: FieldPath;
 }
 
 export const resourceLabel = (resource: Pick<Resource, 'kind' | 'name'>): string =>
   `${resource.kind}/${resource.name === '' ? '?' : resource.name}`;
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export { isRecord };
 
 /** Reads a nested field: `field(object, 'spec', 'template')`; undefined when any step is missing. */
 export function field(value: unknown, ...path: (string | number)[]): unknown {

@@ -19,12 +19,15 @@ export function runRules(resources: Resource[], context: ModelContext, rules: re
         findings.push({
           file: violation.file, line: violation.line, column: violation.column, severity: violation.severity,
           ruleId: violation.ruleId, resource: '-', message: violation.message, hint: violation.hint,
+          ...(violation.istioCode !== undefined ? { istioCode: violation.istioCode } : {}),
         });
       }
     }
   }
   for (const [resource, violations] of byResource) {
-    findings.push(...toFindings(resource.file, resource.source, resourceLabel(resource), violations));
+    const base = resource.basePath ?? [];
+    const positioned = base.length === 0 ? violations : violations.map((violation) => ({ ...violation, path: [...base, ...violation.path] }));
+    findings.push(...toFindings(resource.file, resource.source, resourceLabel(resource), positioned));
   }
   return findings;
 }

@@ -5,7 +5,9 @@
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type standaloneModule from 'ajv/dist/standalone/index.js';
+import { CrdRules } from './cel/crd-rules.ts';
 import { CompiledValidatorCache, defaultCacheDir } from './compiled-cache.ts';
+import type { Violation } from './violation.ts';
 import { builtInRegistry, type SchemaRegistry } from './schemas/registry.ts';
 
 const SCHEMAS_ID = 'shopmesh-schemas';
@@ -64,6 +66,7 @@ class ValidatorSet {
 export class SchemaValidator {
   private readonly lean: ValidatorSet;
   private readonly detailed: ValidatorSet;
+  private crdRules: CrdRules | undefined;
 
   constructor(readonly registry: SchemaRegistry = builtInRegistry(), options: SchemaValidatorOptions = {}) {
     const cacheDir = options.cacheDir ?? defaultCacheDir();
@@ -73,6 +76,14 @@ export class SchemaValidator {
 
   hasSchema(apiVersion: string, kind: string): boolean {
     return this.registry.definitionFor(apiVersion, kind) !== undefined;
+  }
+
+  /** CEL rules and list-type uniqueness of a custom resource's CRD (for a schema-valid object). */
+  crdViolations(apiVersion: string, kind: string, object: unknown): Violation[] {
+    const definition = this.registry.definitionFor(apiVersion, kind);
+    if (definition === undefined) return [];
+    this.crdRules ??= new CrdRules(this.registry.definitions);
+    return this.crdRules.check(definition, object);
   }
 
   validate(apiVersion: string, kind: string, object: unknown): SchemaResult {

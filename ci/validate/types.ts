@@ -9,6 +9,8 @@ export interface Finding {
   severity: Severity;
   /** Stable identifier (`SVC001`, `SCH001` ...); ci/validate/README.md and `--list-rules` list them. */
   ruleId: string;
+  /** The `istioctl analyze` code of the same check (`IST0132` ...), shown next to ruleId. */
+  istioCode?: string;
   /** `Kind/name` of the resource, or `-` when the finding is not about one resource. */
   resource: string;
   message: string;

@@ -9,6 +9,8 @@ export interface Violation {
   path: FieldPath;
   message: string;
   hint: string;
+  /** The `istioctl analyze` code of the same check (`IST0132` ...), where there is one. */
+  istioCode?: string;
 }
 
 /** Positions violations of one document: the document is parsed again with positions only here. */
@@ -21,6 +23,7 @@ export function toFindings(file: string, source: DocumentSource, resource: strin
       file, line, column, severity: violation.severity, ruleId: violation.ruleId, resource,
       message: violation.message, hint: violation.hint,
     };
+    if (violation.istioCode !== undefined) finding.istioCode = violation.istioCode;
     if (violation.path.length > 0) finding.field = formatFieldPath(violation.path);
     return finding;
   });

@@ -245,14 +245,14 @@ node_netns_up() {
 }
 
 # node_mountns_up: a mount namespace (slave of the host's: host mounts show inside, nothing mounted
-# inside shows on the host), kept by a bind mount of its ns file. Inside it, tmpfs over the paths
-# that containerd and the kubelet use machine-wide (/run/netns for pod network namespaces,
-# /run/containerd for shim sockets, /var/log for /var/log/containers), and the values the kubelet
+# inside shows on the host), kept by a bind mount of its ns file. Inside it, a tmpfs over the paths
+# that containerd, runc, iptables and the kubelet use machine-wide (/run: pod network namespaces,
+# shim sockets, runc state, the xtables lock; /var/log: /var/log/containers), and the values the kubelet
 # wants for six machine-wide kernel settings shown over /proc/sys: the kubelet would otherwise
 # rewrite the host's (kernel.panic, kernel.panic_on_oops, vm.overcommit_memory).
 node_mountns_up() {
   mountpoint -q "$NODE_MNT_NS" && return 0
-  mkdir -p "$NODE_NS_DIR" /run/netns /run/containerd
+  mkdir -p "$NODE_NS_DIR"
   if ! mountpoint -q "$NODE_NS_DIR"; then
     mount --bind "$NODE_NS_DIR" "$NODE_NS_DIR" && mount --make-private "$NODE_NS_DIR" ||
       die node "cannot make $NODE_NS_DIR a private mount (needed to keep a mount namespace)"
@@ -267,8 +267,8 @@ node_mountns_up() {
   echo 1000000 >"$sysctls/root_maxkeys"
   echo 25000000 >"$sysctls/root_maxbytes"
   node_in_net unshare --mount="$NODE_MNT_NS" --propagation slave sh -ec "
-    mount -t tmpfs -o mode=0755 shopmesh-node-netns /run/netns
-    mount -t tmpfs -o mode=0711 shopmesh-node-containerd /run/containerd
+    mount -t tmpfs -o mode=0755 shopmesh-node-run /run
+    mkdir -p /run/netns /run/containerd /run/lock
     mount -t tmpfs -o mode=0755 shopmesh-node-log /var/log
     for f in vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops kernel/keys/root_maxkeys kernel/keys/root_maxbytes; do
       mount --bind -o ro '$sysctls'/\${f##*/} /proc/sys/\$f

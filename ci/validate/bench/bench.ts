@@ -4,30 +4,20 @@
 // every core, e.g. "0,1"; both tools are pinned to them with taskset and get one worker per core),
 // SHOPMESH_CORPUS_DIR (default ../shared/corpus).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findManifestFiles } from '../../lib/manifests.ts';
 import { DEFAULT_PATHS, REPO_ROOT } from '../index.ts';
 import { builtInRegistry } from '../schemas/registry.ts';
 import { readSources, writeBenchCorpus } from './corpus.ts';
+import { childrenCpuSeconds } from './cpu.ts';
 import { ensureKubeconform, writeKubeconformSchemas } from './kubeconform.ts';
 
 const log = (line: string): void => console.log(line);
 
 interface RunResult { seconds: number; cpuSeconds: number | undefined; resources: number; invalid: number }
 
-/** CPU time (user + system) of this process's waited-for children, from /proc (Linux); undefined elsewhere. */
-function childrenCpuSeconds(): number | undefined {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    // After "pid (comm) ", field 3 is state; cutime and cstime are fields 16 and 17 (1-based).
-    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,7 +45,7 @@ function timed(command: string, args: string[]): { seconds: number; cpuSeconds: 
 }
 
 function runOurs(cpus: string | undefined, workers: number, corpusDir: string): RunResult {
-  const [command, args] = pinned(cpus, process.execPath, ['--import', 'tsx', 'ci/validate/cli.ts', '--schema-only', '--json', '--workers', String(workers), corpusDir]);
+  const [command, args] = pinned(cpus, process.execPath, ['ci/validate/validate.mjs', '--schema-only', '--json', '--workers', String(workers), corpusDir]);
   const run = timed(command, args);
   const report = JSON.parse(run.stdout) as { resources: number; findings: { severity: string; file: string; line: number }[] };
   const invalid = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}:${f.line}`)).size;

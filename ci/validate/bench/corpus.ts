@@ -1,5 +1,6 @@
 // The benchmark's input: the project's and the shared corpus's manifests, copied many times with
-// renamed metadata into many small files, as a repository of manifests looks.
+// renamed metadata into many small files, as a repository of manifests looks; one copy in ten as
+// `kind: List` documents, whose items both tools check one by one.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import jsyaml from 'js-yaml';
@@ -34,6 +35,9 @@ function renamed(document: Record<string, unknown>, copy: number): Record<string
   return { ...document, metadata: { ...document.metadata, name: `${name}-c${copy}` } };
 }
 
+/** One copy in this many is written as `kind: List` documents (what `kubectl get -o yaml` writes). */
+const LIST_EVERY = 10;
+
 export function writeBenchCorpus(dir: string, sources: SourceFile[], minimumResources: number): BenchCorpus {
   const perCopy = sources.reduce((sum, source) => sum + source.documents.length, 0);
   if (perCopy === 0) throw new Error('no documents to build the benchmark corpus from');
@@ -43,9 +47,11 @@ export function writeBenchCorpus(dir: string, sources: SourceFile[], minimumReso
     const folder = join(dir, `copy-${String(copy).padStart(4, '0')}`);
     mkdirSync(folder, { recursive: true });
     for (const source of sources) {
-      const text = source.documents
-        .map((document) => jsyaml.dump(renamed(document, copy), { schema: KUBERNETES_YAML_SCHEMA, lineWidth: -1, noRefs: true }))
-        .join('---\n');
+      const dump = (value: unknown): string => jsyaml.dump(value, { schema: KUBERNETES_YAML_SCHEMA, lineWidth: -1, noRefs: true });
+      const documents = source.documents.map((document) => renamed(document, copy));
+      const text = copy % LIST_EVERY === LIST_EVERY - 1
+        ? dump({ apiVersion: 'v1', kind: 'List', items: documents, metadata: { resourceVersion: '' } })
+        : documents.map(dump).join('---\n');
       writeFileSync(join(folder, `${source.name}.yaml`), text);
       corpus.files++;
       corpus.resources += source.documents.length;

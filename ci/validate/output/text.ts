@@ -1,4 +1,4 @@
-// `FILE:LINE:COL  error|warning  RULE-ID  Kind/name  message`, the fix on the next line, a summary.
+// `FILE:LINE:COL  error|warning  RULE-ID [(istioctl CODE)]  Kind/name  message`, the fix on the next line, a summary.
 import { isAbsolute, relative } from 'node:path';
 import type { ValidationReport } from '../types.ts';
 
@@ -15,7 +15,7 @@ export function formatText(report: ValidationReport, cwd: string = process.cwd()
   const lines: string[] = [];
   for (const unreadable of report.unreadable) lines.push(`${displayPath(unreadable.path, cwd)}: cannot read: ${unreadable.reason}`);
   for (const finding of report.findings) {
-    lines.push(`${displayPath(finding.file, cwd)}:${finding.line}:${finding.column}  ${finding.severity}  ${finding.ruleId}  ${finding.resource}  ${finding.message}`);
+    lines.push(`${displayPath(finding.file, cwd)}:${finding.line}:${finding.column}  ${finding.severity}  ${finding.ruleId}${finding.istioCode ? ` (istioctl ${finding.istioCode})` : ''}  ${finding.resource}  ${finding.message}`);
     lines.push(`    fix: ${finding.hint}`);
   }
   const counts = `${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')}`;

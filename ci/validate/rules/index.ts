@@ -4,6 +4,18 @@ import { envUrlRule } from './env-urls.ts';
 import { imageTagRule } from './image-tag.ts';
 import { gatewaySelectorRule } from './istio-gateway-selector.ts';
 import { virtualServiceGatewayRule } from './istio-gateways.ts';
+import { gatewayCertificateRule } from './istio-gateway-certificates.ts';
+import { gatewayConflictRule } from './istio-gateway-conflicts.ts';
+import { gatewayCredentialRule } from './istio-gateway-credentials.ts';
+import { gatewayHostsRule } from './istio-gateway-hosts.ts';
+import { gatewayPortRule } from './istio-gateway-ports.ts';
+import { destinationPortRequiredRule } from './istio-destination-port.ts';
+import { destinationRuleHostRule, destinationRuleSubsetRule } from './istio-destination-rules.ts';
+import { meshHostConflictRule } from './istio-mesh-hosts.ts';
+import { policyNamespaceRule } from './istio-policy-namespaces.ts';
+import { serviceEntryProtocolRule, serviceProtocolConflictRule } from './istio-protocols.ts';
+import { workloadSelectorOverlapRule, workloadSelectorPodsRule } from './istio-workload-selectors.ts';
+import { portValuesRule } from './port-values.ts';
 import { virtualServiceDestinationRule } from './istio-destinations.ts';
 import { authorizationPrincipalRule } from './istio-principals.ts';
 import { virtualServiceSubsetRule } from './istio-subsets.ts';
@@ -13,7 +25,7 @@ import { namespaceInjectionRule } from './mesh-injection.ts';
 import type { Rule } from './model.ts';
 import { nodePortRule } from './node-ports.ts';
 import { nonRootRule } from './non-root.ts';
-import { probePortRule } from './probe-port.ts';
+import { probePortRule, probeProtocolRule } from './probe-port.ts';
 import { resourcesRule } from './resources.ts';
 import { serviceAccountRule } from './service-account.ts';
 import { deploymentImageFolderRule, serviceFolderDeploymentRule } from './service-folders.ts';
@@ -25,6 +37,8 @@ export const RULES: readonly Rule[] = [
   serviceSelectorRule,
   serviceTargetPortRule,
   probePortRule,
+  probeProtocolRule,
+  portValuesRule,
   workloadSelectorRule,
   serviceAccountRule,
   envUrlRule,
@@ -34,6 +48,20 @@ export const RULES: readonly Rule[] = [
   virtualServiceSubsetRule,
   gatewaySelectorRule,
   authorizationPrincipalRule,
+  gatewayHostsRule,
+  gatewayPortRule,
+  gatewayConflictRule,
+  meshHostConflictRule,
+  gatewayCredentialRule,
+  gatewayCertificateRule,
+  workloadSelectorPodsRule,
+  workloadSelectorOverlapRule,
+  policyNamespaceRule,
+  destinationRuleHostRule,
+  destinationRuleSubsetRule,
+  serviceProtocolConflictRule,
+  serviceEntryProtocolRule,
+  destinationPortRequiredRule,
   namespaceInjectionRule,
   infraOptOutRule,
   kindIngressPortRule,

@@ -39,7 +39,7 @@ export function bundleFromCrds(crds: Crd[], source: string): SchemaBundle {
           ...(root.properties as Record<string, JsonSchema> | undefined),
         },
       };
-      const strict = toStrictSchema(withObjectFields);
+      const strict = toStrictSchema(withObjectFields, { keepCrdRules: true });
       // Istio serves identical schemas under several versions: store each distinct schema once.
       const digest = createHash('sha256').update(JSON.stringify(strict)).digest('hex');
       let name = nameByDigest.get(digest);

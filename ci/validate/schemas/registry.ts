@@ -2,6 +2,9 @@
 // configuration, merged into one set of definitions.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { VALIDATE_DIR } from '../source-dir.ts';
 import { kindClusterBundle } from './kind-cluster.ts';
 import type { JsonSchema, SchemaBundle } from './types.ts';
 
@@ -47,7 +50,7 @@ export function registryFromBundles(bundles: SchemaBundle[], fingerprint?: strin
 }
 
 /** Where the committed bundles are (regenerate them with schemas/generate.ts). */
-export const BUILT_IN_BUNDLES = new URL('./bundles/', import.meta.url).href;
+export const BUILT_IN_BUNDLES = pathToFileURL(join(VALIDATE_DIR, 'schemas', 'bundles', '/')).href;
 
 const builtIn = new Map<string, SchemaRegistry>();
 

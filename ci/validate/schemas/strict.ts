@@ -12,7 +12,15 @@ const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions'] as const;
 export interface StrictOptions {
   /** Rewrites a `$ref` (e.g. `#/components/schemas/X` to `#/definitions/X`). */
   rewriteRef?: (ref: string) => string;
+  /**
+   * Keep what the API server checks beyond JSON schema for custom resources: CEL rules
+   * (`x-kubernetes-validations`) and list semantics (`x-kubernetes-list-type`, `-list-map-keys`),
+   * which ../cel/crd-rules.ts evaluates (ajv ignores them).
+   */
+  keepCrdRules?: boolean;
 }
+
+export const CRD_RULE_KEYWORDS: readonly string[] = ['x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys'];
 
 const isObject = (value: unknown): value is JsonSchema =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32,6 +40,12 @@ export function toStrictSchema(node: JsonSchema, options: StrictOptions = {}): J
   const out: JsonSchema = {};
   const preservesUnknown = node['x-kubernetes-preserve-unknown-fields'] === true;
   for (const [keyword, value] of Object.entries(node)) {
+    if (options.keepCrdRules === true && CRD_RULE_KEYWORDS.includes(keyword)) {
+      out[keyword] = keyword === 'x-kubernetes-validations' && Array.isArray(value)
+        ? value.map((rule: JsonSchema) => ({ rule: rule.rule, ...(rule.message !== undefined ? { message: rule.message } : {}) }))
+        : value;
+      continue;
+    }
     if (DROPPED.has(keyword) || keyword.startsWith('x-')) continue;
     if (keyword === '$ref' && typeof value === 'string') {
       out.$ref = options.rewriteRef ? options.rewriteRef(value) : value;

@@ -55,6 +55,17 @@ it('kubeconform with our schemas rejects the unknown fields and wrong types we r
   assert.equal(kubeconform(fixture('base.yaml')).summary.invalid, 0);
 });
 
+it('a kind: List is checked item by item, by kubeconform as by us (the benchmark writes some)', async () => {
+  const theirs = kubeconform(fixture('schema/list.yaml'));
+  const ours = await validate([fixture('schema/list.yaml')], { schemaOnly: true });
+  const { valid, invalid, errors, skipped } = theirs.summary;
+  assert.is(valid + invalid + errors + skipped, ours.resources);
+  assert.is(ours.resources, 3);
+  // The misspelt field, which both see; the CEL rule of the WorkloadEntry only we check.
+  assert.is(invalid, 1, JSON.stringify(theirs.resources));
+  assert.equal(ours.findings.map((f) => f.ruleId), ['SCH001', 'SCH007']);
+});
+
 test.after(removeTemporaryDirs);
 
 test.run();

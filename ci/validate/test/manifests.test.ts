@@ -6,8 +6,21 @@ import { test } from 'uvu';
 import { temporaryDir, removeTemporaryDirs } from './helpers.ts';
 import * as assert from 'uvu/assert';
 import {
-  fieldLocator, findManifestFiles, formatFieldPath, loadManifests, ManifestSyntaxError, parseDocumentSource, splitDocuments,
+  fieldLocator, findManifestFiles, formatFieldPath, loadManifests, ManifestSyntaxError, parseDocumentSource, quoteFlowScalarsLikeGoYaml,
+  splitDocuments,
 } from '../../lib/manifests.ts';
+
+test('flow collections are read as go-yaml reads them: a colon ends a plain scalar only before a blank', () => {
+  const parse = (text: string): unknown => parseDocumentSource(splitDocuments(text)[0]!);
+  assert.equal(parse('a: [1.2.3.4, 001:db8::]\n'), { a: ['1.2.3.4', '001:db8::'] });
+  assert.equal(parse('a: {b: c::}\n'), { a: { b: 'c::' } });
+  assert.equal(parse('a: [\n  1::,\n  "q:]",\n  2\n]\n'), { a: ['1::', 'q:]', 2] });
+  // Not in a flow collection: unchanged (go-yaml reads a map there too), and block scalars are left alone.
+  assert.equal(parse('a:\n  - x: 1\n'), { a: [{ x: 1 }] });
+  assert.equal(parse('a: |\n  [x:, y]\nb: [p::] # c:]\n'), { a: '[x:, y]\n', b: ['p::'] });
+  const plain = 'a: [x, y]\n';
+  assert.is(quoteFlowScalarsLikeGoYaml(plain), plain);
+});
 
 test('documents keep the line they start at; empty and comment-only ones are left out', () => {
   const text = '# header\n---\na: 1\n---\n# only a comment\n---\n\n---\nb: 2\nc: 3\n...\n---\nd: 4\n';

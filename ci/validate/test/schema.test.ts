@@ -75,4 +75,62 @@ test('YAML is read as Kubernetes reads it (1.1): unquoted yes is a boolean, a da
   assert.equal(positions(report.findings, true), ['SCH002@7:5'], describeFindings(report.findings));
 });
 
+test("CEL rules of Istio's CRDs are errors where they fail and silent where they hold (each case has a valid twin)", async () => {
+  const report = await check('cel.yaml');
+  assert.equal(positions(report.findings, true), ['SCH007@6:1', 'SCH007@26:1', 'SCH007@47:9', 'SCH007@65:3'], describeFindings(report.findings));
+  assert.equal(report.findings.map((f) => f.resource), [
+    'ServiceEntry/cidr-with-dns', 'WorkloadEntry/socket-with-ports', 'DestinationRule/zero-timeout', 'WasmPlugin/ftp-url',
+  ]);
+  assert.match(report.findings[0]!.message, /CIDR addresses are allowed only for NONE\/STATIC/);
+  assert.match(report.findings[2]!.hint, /duration\(self\) >= duration\('1ms'\)/);
+  assert.is(report.findings[3]!.field, 'spec.url');
+  assert.is(report.resources, 9);
+});
+
+test('every CEL rule of the bundled CRDs compiles with the Kubernetes functions added', async () => {
+  const { CrdRules } = await import('../cel/crd-rules.ts');
+  const { builtInRegistry } = await import('../schemas/registry.ts');
+  const registry = builtInRegistry();
+  const rules = new CrdRules(registry.definitions);
+  // Every served version of every kind, as the API server has them (identical schemas are stored once).
+  const kinds = [...registry.kindKeys()].map((key) => {
+    const slash = key.lastIndexOf('/');
+    return registry.definitionFor(key.slice(0, slash), key.slice(slash + 1))!;
+  });
+  const { rules: count, distinct, failed } = rules.compileAll(kinds);
+  assert.equal(failed, []);
+  assert.ok(count >= 345, `${count} rules over the served versions`);
+  assert.ok(distinct >= 36, `${distinct} distinct rules`);
+});
+
+test('x-kubernetes-list-type map: a repeated key is an error at the second entry', async () => {
+  const report = await check('list-type.yaml');
+  assert.equal(positions(report.findings, true), ['SCH008@13:7'], describeFindings(report.findings));
+  assert.match(report.findings[0]!.message, /name="http" \(also item 0\)/);
+});
+
+test('kind: List: each item is checked and reported at its own lines', async () => {
+  const report = await check('list.yaml');
+  assert.is(report.resources, 3);
+  assert.equal(positions(report.findings, true), ['SCH001@15:5', 'SCH007@21:5'], describeFindings(report.findings));
+  assert.equal(report.findings.map((f) => [f.resource, f.field]), [
+    ['ConfigMap/misspelt', 'items[1].dta'], ['WorkloadEntry/socket-with-ports', 'items[2].spec'],
+  ]);
+});
+
+test('YAML is read as go-yaml reads it: 001:db8:: in a flow list is a string, not a map', async () => {
+  const report = await check('yaml-flow-colon.yaml');
+  assert.equal(report.findings, [], describeFindings(report.findings));
+  assert.is(report.resources, 1);
+});
+
+test('removed API versions of built-in groups are errors naming the replacement', async () => {
+  const report = await check('removed-api.yaml');
+  assert.equal(report.findings.map((f) => [f.ruleId, f.severity, f.line, f.resource]), [
+    ['SCH009', 'error', 2, 'Deployment/old'], ['SCH009', 'error', 13, 'PodDisruptionBudget/old-pdb'],
+  ]);
+  assert.match(report.findings[0]!.hint, /apps\/v1\b/);
+  assert.match(report.findings[1]!.hint, /policy\/v1\b/);
+});
+
 test.run();

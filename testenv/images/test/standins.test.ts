@@ -71,7 +71,8 @@ async function stop(pod: RunningPod): Promise<void> {
 async function passesProbes(pod: RunningPod, container: V1Container): Promise<void> {
   const first = container.startupProbe ?? container.readinessProbe;
   assert.ok(first, `${container.name} has a startup or readiness probe`);
-  await waitForProbe(pod, first!);
+  const tookMs = await waitForProbe(pod, first!);
+  console.log(`  ${pod.name}: ${container.startupProbe ? 'startup' : 'readiness'} probe passed after ${(tookMs / 1000).toFixed(1)} s (budget ${probeBudgetMs(first!) / 1000} s)`);
   for (const probe of [container.readinessProbe, container.livenessProbe]) {
     if (!probe) continue;
     // Once started, a probe must pass within its own failure budget.
@@ -196,12 +197,14 @@ test('redis stand-in with the manifest: uid 999 gid 1000, redis-cli probe, snaps
   await stop(pod);
 });
 
-test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as through their Services): uid 1000, TCP probes, properties from the environment, produce and consume through kafka-svc:9092', async () => {
+test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as through their Services; Kafka started 8 s before ZooKeeper): uid 1000, TCP probes, properties from the environment, produce and consume through kafka-svc:9092', async () => {
   if (!dockerHost) return;
   const zkItem = only(PUBLIC.zookeeper);
   const kafkaItem = only(PUBLIC.kafka);
-  const zk = await start(zkItem, 'zookeeper', { hosts: ['zookeeper-svc', 'kafka-svc'] });
-  const kafka = await start(kafkaItem, 'kafka', { joinNetworkOf: zk.name });
+  // Pods start in any order: the broker's image waits for ZooKeeper (cub zk-ready).
+  const kafka = await start(kafkaItem, 'kafka', { hosts: ['zookeeper-svc', 'kafka-svc'] });
+  await new Promise((resolve) => setTimeout(resolve, 8000));
+  const zk = await start(zkItem, 'zookeeper', { joinNetworkOf: kafka.name });
   await passesProbes(zk, zkItem.container);
   await assertRunsAs(zk, zkItem.spec, zkItem.container);
   const zkProperties = (await exec(zk, ['cat', '/etc/kafka/zookeeper.properties'])).stdout;
@@ -209,16 +212,19 @@ test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as th
   assert.match(zkProperties, /^tickTime=2000$/m);
   assert.match(zkProperties, /^admin\.enableServer=false$/m);
   assert.match((await exec(zk, ['cat', '/proc/1/cmdline'])).stdout, /-Xmx128m/);
+  assert.is.not((await exec(zk, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8080'])).code, 0, 'no AdminServer on 8080 (ZOOKEEPER_ADMIN_ENABLE_SERVER=false)');
 
   await passesProbes(kafka, kafkaItem.container);
   await assertRunsAs(kafka, kafkaItem.spec, kafkaItem.container);
   const properties = (await exec(kafka, ['cat', '/etc/kafka/kafka.properties'])).stdout;
+  // The variables of the image's own scripts are not broker properties.
+  const scriptVariables = ['KAFKA_HEAP_OPTS', 'KAFKA_CUB_ZK_TIMEOUT', 'KAFKA_OPTS', 'KAFKA_LOG4J_ROOT_LOGLEVEL', 'KAFKA_LOG4J_LOGGERS'];
   for (const variable of kafkaItem.container.env ?? []) {
-    if (variable.name === 'KAFKA_HEAP_OPTS') continue;
+    if (scriptVariables.includes(variable.name)) continue;
     const property = variable.name.slice('KAFKA_'.length).toLowerCase().replaceAll('_', '.');
     assert.ok(properties.split('\n').includes(`${property}=${variable.value}`), `${variable.name} -> ${property} in\n${properties}`);
   }
-  assert.not.match(properties, /heap/);
+  assert.not.match(properties, /heap|cub\./);
   assert.match(properties, /^log\.dirs=\/var\/lib\/kafka\/data$/m);
   assert.match((await exec(kafka, ['cat', '/proc/1/cmdline'])).stdout, /-Xmx256m/);
 
@@ -230,8 +236,10 @@ test('cp-zookeeper and cp-kafka stand-ins with the manifests (one network, as th
     '--group', `${topic}-group`, '--from-beginning', '--max-messages', '2', '--timeout-ms', '60000'], tools);
   assert.is(consumed.code, 0, consumed.stderr);
   assert.equal(consumed.stdout.trim().split('\n'), ['first', 'second']);
-  await stop(kafka);
+  const kafkaLog = await docker(['logs', kafka.name]);
+  assert.match(`${kafkaLog.stdout}${kafkaLog.stderr}`, /cub zk-ready: ZooKeeper at zookeeper-svc:2181 answered after/);
   await stop(zk);
+  await stop(kafka);
 });
 
 test('cp-kafka stand-in refuses bad environments with the message of the Confluent image', async () => {
@@ -258,6 +266,15 @@ test('cp-kafka stand-in refuses bad environments with the message of the Conflue
     assert.match(log, message);
     await stop(pod);
   }
+});
+
+test('cp-zookeeper stand-in without ZOOKEEPER_CLIENT_PORT exits 1 naming the variables it needs', async () => {
+  if (!dockerHost) return;
+  const pod = await start(only(PUBLIC.zookeeper), 'zookeeper-noport', { env: { ZOOKEEPER_CLIENT_PORT: undefined } });
+  const { code, log } = await waitForExit(pod.name, 60_000);
+  assert.is(code, 1, log);
+  assert.match(log, /one of ZOOKEEPER_CLIENT_PORT ZOOKEEPER_SECURE_CLIENT_PORT is required/);
+  await stop(pod);
 });
 
 test('cp-kafka stand-in: KAFKA_* names become properties with Confluent\'s rules (_ -> ., __ -> _, ___ -> -)', async () => {
