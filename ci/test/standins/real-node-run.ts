@@ -8,7 +8,7 @@
 // need NodePort 30000 (cluster-wide) are serialised by a lock file; the shop a run leaves running
 // (bench) is replaced by the next run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -71,6 +71,21 @@ export async function loadInfraImages(): Promise<string[]> {
   return images;
 }
 
+// Until the manifests move from Elasticsearch 7.10 to OpenSearch 2.19.1 (whose stand-in image the
+// map names), the old image is mapped to that stand-in for these runs: the same REST API for what
+// search-service and the probe use.
+const INTERIM_ENTRIES = { 'docker.elastic.co/elasticsearch/elasticsearch-oss:7.10.2': 'shopmesh/standin-opensearch:2.19.1' };
+
+/** The test environment's image map, plus interim entries for images the manifests still name. */
+function imageMapFor(root: string, tools: string): string {
+  const manifests = readFileSync(join(root, 'k8s/infra-manifests.yaml'), 'utf8');
+  const extra = Object.entries(INTERIM_ENTRIES).filter(([from]) => manifests.includes(`image: ${from}`));
+  if (extra.length === 0) return IMAGE_MAP;
+  const file = join(tools, 'image-map.yaml');
+  writeFileSync(file, `${readFileSync(IMAGE_MAP, 'utf8')}${extra.map(([from, to]) => `${from}: ${to}\n`).join('')}`);
+  return file;
+}
+
 async function removeEarlierShops(kube: Kube): Promise<void> {
   const earlier = await kube.core.listNamespace({ labelSelector: SHOP_LABEL });
   for (const item of earlier.items) await kube.core.deleteNamespace({ name: item.metadata?.name ?? '' }).catch(() => undefined);
@@ -107,6 +122,7 @@ export async function startRealNodeRun(prefix: string): Promise<RealNodeRun | un
       ),
       'shopmesh-real-node-',
     );
+    const imageMap = imageMapFor(root, tools);
     const kubeconfig = join(tools, 'kubeconfig');
     copyFileSync(target.kubeconfig, kubeconfig);
     const source = new KubeConfig();
@@ -135,7 +151,7 @@ export async function startRealNodeRun(prefix: string): Promise<RealNodeRun | un
     const gatewayUrl = `http://${node.ip}:${GATEWAY_NODE_PORT}`;
     const [key, value] = node.label;
     const args = [
-      '--root', root, '--builder', 'docker', '--kubeconfig', kubeconfig, '--image-map', IMAGE_MAP,
+      '--root', root, '--builder', 'docker', '--kubeconfig', kubeconfig, '--image-map', imageMap,
       '--node-selector', `${key}=${value}`, '--toleration', `${key}=${value}:NoExecute`,
       '--gateway', gatewayUrl, '--istio-dir', join(tools, 'istio'), '--timeout', '15m', '--jobs', '2',
     ];
