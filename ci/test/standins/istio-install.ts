@@ -62,7 +62,8 @@ function deployment(config: InstallConfig, name: string, labels: Record<string, 
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, namespace: NS, labels },
+    // The label lets testenv/down remove the stand-ins with the shop a benchmark left running.
+    metadata: { name, namespace: NS, labels: { ...labels, 'shopmesh.dev/pipeline-real-node': 'true' } },
     spec: {
       replicas: 1,
       selector: { matchLabels: labels },
