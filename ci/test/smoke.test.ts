@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Log, memorySink } from '../lib/log.ts';
-import { runSmokeScenario, SmokeClient, SmokeError } from '../steps/smoke.ts';
+import { SmokeClient, SmokeError } from '../steps/smoke.ts';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 
