@@ -57,8 +57,8 @@ async function lockNodePort(): Promise<ChildProcess> {
 }
 
 /** The infrastructure stand-in images of the image map, handed to the node (a developer's step too). */
-export async function loadInfraImages(): Promise<string[]> {
-  const images = readFileSync(IMAGE_MAP, 'utf8')
+export async function loadInfraImages(mapFile = IMAGE_MAP): Promise<string[]> {
+  const images = readFileSync(mapFile, 'utf8')
     .split('\n')
     .map((line) => /^[^#\s][^:]*:[^:\s]+:\s*(\S+)\s*$/.exec(line)?.[1])
     .filter((image): image is string => image !== undefined);
@@ -72,17 +72,28 @@ export async function loadInfraImages(): Promise<string[]> {
 }
 
 // Until the manifests move from Elasticsearch 7.10 to OpenSearch 2.19.1 (whose stand-in image the
-// map names), the old image is mapped to that stand-in for these runs: the same REST API for what
-// search-service and the probe use.
-const INTERIM_ENTRIES = { 'docker.elastic.co/elasticsearch/elasticsearch-oss:7.10.2': 'shopmesh/standin-opensearch:2.19.1' };
+// map names), the old image is mapped, for these runs only, to a layer over the OpenSearch stand-in
+// with the settings the OpenSearch manifest gives it (no security demo configuration, the same heap):
+// the same REST API for what search-service and the probe use.
+const INTERIM_FROM = 'docker.elastic.co/elasticsearch/elasticsearch-oss:7.10.2';
+const INTERIM_TO = 'shopmesh/standin-opensearch:interim-elasticsearch-7.10.2';
+const INTERIM_DOCKERFILE = [
+  'FROM shopmesh/standin-opensearch:2.19.1',
+  'ENV DISABLE_INSTALL_DEMO_CONFIG=true DISABLE_SECURITY_PLUGIN=true OPENSEARCH_JAVA_OPTS="-Xms384m -Xmx384m"',
+].join('\n');
 
-/** The test environment's image map, plus interim entries for images the manifests still name. */
-function imageMapFor(root: string, tools: string): string {
+/** The test environment's image map, plus the interim entry while the manifests still name Elasticsearch 7.10. */
+async function imageMapFor(root: string, tools: string): Promise<string> {
   const manifests = readFileSync(join(root, 'k8s/infra-manifests.yaml'), 'utf8');
-  const extra = Object.entries(INTERIM_ENTRIES).filter(([from]) => manifests.includes(`image: ${from}`));
-  if (extra.length === 0) return IMAGE_MAP;
+  if (!manifests.includes(`image: ${INTERIM_FROM}`)) return IMAGE_MAP;
+  const docker = loadTestEnv().DOCKER_CLI ?? 'docker';
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(docker, ['build', '-q', '-t', INTERIM_TO, '-'], { stdio: ['pipe', 'ignore', 'inherit'], env: { ...process.env, DOCKER_HOST: server('DOCKER_HOST') } });
+    child.stdin?.end(INTERIM_DOCKERFILE);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building ${INTERIM_TO} failed (exit ${code})`))));
+  });
   const file = join(tools, 'image-map.yaml');
-  writeFileSync(file, `${readFileSync(IMAGE_MAP, 'utf8')}${extra.map(([from, to]) => `${from}: ${to}\n`).join('')}`);
+  writeFileSync(file, `${readFileSync(IMAGE_MAP, 'utf8')}${INTERIM_FROM}: ${INTERIM_TO}\n`);
   return file;
 }
 
@@ -109,7 +120,6 @@ export async function startRealNodeRun(prefix: string): Promise<RealNodeRun | un
   let tools = '';
   try {
     await removeEarlierShops(target.kube);
-    await loadInfraImages();
     root = repositoryCopy(namespace);
     tools = makeTree(
       Object.fromEntries(
@@ -122,7 +132,8 @@ export async function startRealNodeRun(prefix: string): Promise<RealNodeRun | un
       ),
       'shopmesh-real-node-',
     );
-    const imageMap = imageMapFor(root, tools);
+    const imageMap = await imageMapFor(root, tools);
+    await loadInfraImages(imageMap);
     const kubeconfig = join(tools, 'kubeconfig');
     copyFileSync(target.kubeconfig, kubeconfig);
     const source = new KubeConfig();
