@@ -1,6 +1,7 @@
 // Guard rails applied to every policy's proposal before it reaches the VirtualService. Pure
 // functions: the same code runs in the controller and in the simulator.
 import type { SubsetObservation } from './core/observations.ts';
+import { TUNED } from './protocol/tuned.ts';
 import { formatWeights, weightOf, weightsEqual, type Weights } from './core/weights.ts';
 
 export interface GuardrailConfig {
@@ -20,12 +21,8 @@ export interface GuardrailConfig {
 }
 
 export const DEFAULT_GUARDRAILS: Omit<GuardrailConfig, 'subsets'> = {
-  floorPercent: 5,
-  maxStepPercent: 25,
-  hysteresisPercent: 3,
+  ...TUNED.guardrails,
   staleAfterSeconds: 120,
-  errorRateThreshold: 0.2,
-  minRequestRateForErrors: 0.5,
 };
 
 /** Problems with a configuration, one message each; empty when it is usable. */

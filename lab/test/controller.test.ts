@@ -39,7 +39,7 @@ config('every bad variable is named with what it should be', () => {
     const message = (error as Error).message;
     assert.match(message, /PROMETHEUS_URL must be an http\(s\) URL .* \(got 'prometheus:9090'\)/);
     assert.match(message, /INTERVAL_SECONDS must be an integer in 1\.\.3600 \(got 'often'\)/);
-    assert.match(message, /POLICY must be one of static, equal-split, inverse-latency, ewma-latency, ucb, thompson \(got 'round-robin'\)/);
+    assert.match(message, /POLICY must be one of static, equal-split, inverse-latency, ewma-latency, capacity-aware, tail-quantile, ucb, thompson \(got 'round-robin'\)/);
     assert.match(message, /FLOOR_PERCENT must be an integer in 0\.\.50 \(got '60'\)/);
     assert.match(message, /ERROR_RATE_THRESHOLD must be a number/);
   }
@@ -147,6 +147,8 @@ if (prometheusUrl && targetsDir && kubeconfigPath) {
     WINDOW_SECONDS: '4',
     STALE_AFTER_SECONDS: '10',
     PROMETHEUS_TIMEOUT_SECONDS: '2',
+    // A step small enough that the rollback, not the policy's own step, takes v2 back down.
+    MAX_STEP_PERCENT: '25',
   };
   const controllerConfig = loadConfig(env);
   const metrics = new ControllerMetrics(false);

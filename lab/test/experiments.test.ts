@@ -1,14 +1,19 @@
 // The experiment machinery: reaction times, the oracle's queueing model, the SVG writer, and
-// one short real run of `lab:experiment` (files written, headline as the last line).
+// the evaluation protocol (paired intervals, fresh seeds, frozen constants) and short real runs
+// of `lab:experiment`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { mmcResponseMs, oracleWeights } from '../src/experiments/oracle.ts';
 import { reactionSeconds } from '../src/experiments/reaction.ts';
+import { freezeProblem, readFreeze, tunedHash } from '../src/protocol/freeze.ts';
+import { geomeanRatio, pairedRatio, tQuantile975 } from '../src/protocol/paired.ts';
+import { drawSeeds, heldOutSeedProblems } from '../src/protocol/seeds.ts';
+import { TUNED, TUNING_SEEDS } from '../src/protocol/tuned.ts';
+import { SCENARIOS, scenariosOf } from '../src/scenarios/index.ts';
 import { barChart, lineChart, linearTicks } from '../src/experiments/svg.ts';
 import type { ControlView } from '../src/simulator/model.ts';
 
@@ -68,27 +73,95 @@ test('SVG charts are well formed, one path per series, text escaped', () => {
   assert.equal(linearTicks(0, 100), [0, 20, 40, 60, 80, 100]);
 });
 
-test('lab:experiment writes the reports and ends with the headline line', async () => {
+const runExperiment = (args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number }> =>
+  new Promise((resolvePromise) => {
+    execFile(process.execPath, ['--import', 'tsx', 'lab/src/experiments/main.ts', ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolvePromise({ stdout, stderr, code: error ? (typeof error.code === 'number' ? error.code : 1) : 0 });
+    });
+  });
+
+test('lab:experiment (held-out) draws fresh seeds, writes the reports and ends with the headline line', async () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-results-'));
   try {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'lab/src/experiments/main.ts', '--seeds', '1', '--scenarios', 'degradation,fast-failing', '--out', out],
-      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
-    );
+    const { stdout, stderr, code } = await runExperiment(['--seeds', '2', '--scenarios', 'fast-failing', '--strategies', 'static', '--steps', '25,50', '--out', out]);
+    assert.is(code, 0, stderr);
     const lines = stdout.trim().split('\n');
-    assert.match(lines[lines.length - 1] ?? '', /^best p99 vs static: \d+\.\d\d, vs least-request: \d+\.\d\d$/);
-    for (const file of ['README.md', 'degradation/report.md', 'degradation/weights.svg', 'degradation/latency-over-time.svg', 'degradation/percentiles.svg', 'fast-failing/report.md']) {
-      assert.ok(existsSync(join(out, file)), file);
-    }
-    const report = readFileSync(join(out, 'degradation', 'report.md'), 'utf8');
-    assert.match(report, '| least-request | baseline |');
-    assert.match(report, '| oracle | baseline |');
-    assert.match(report, 'reaction: v2 4x slower');
-    assert.match(readFileSync(join(out, 'README.md'), 'utf8'), /p99 <= 0\.9x least-request \| \d+\.\d\d \| (met|\*\*not met\*\*)/);
+    assert.match(
+      lines[lines.length - 1] ?? '',
+      /^held-out: best\/static p99 geomean=\d+\.\d\d \[\d+\.\d\d,\d+\.\d\d\], best\/least-request geomean=\d+\.\d\d \[\d+\.\d\d,\d+\.\d\d\], beats static on \d+\/1, seeds=2$/,
+    );
+    const recorded = JSON.parse(readFileSync(join(out, 'held-out', 'seeds.json'), 'utf8')) as { seeds: number[] };
+    assert.is(recorded.seeds.length, 2);
+    assert.equal(heldOutSeedProblems(recorded.seeds, TUNING_SEEDS), []);
+    for (const file of ['held-out/README.md', 'held-out/fast-failing/report.md', 'held-out/fast-failing/weights.svg']) assert.ok(existsSync(join(out, file)), file);
+    const summary = readFileSync(join(out, 'held-out', 'README.md'), 'utf8');
+    assert.match(summary, recorded.seeds.join(', '));
+    assert.match(summary, /\| 50 \(frozen\) \| \d+\.\d\d \[/);
+    assert.match(summary, /\| 25 \| \d+\.\d\d \[/);
+    assert.match(summary, '`ewmaLatency.decayDecisions`');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('lab:experiment refuses a held-out run when the constants changed after freezing, or on reused seeds, or a tuning scenario', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-lock-'));
+  try {
+    const lock = join(dir, 'tuned.lock.json');
+    writeFileSync(lock, JSON.stringify({ sha256: 'f'.repeat(64), frozenAt: '2026-01-01T00:00:00.000Z', candidatePolicy: 'x', tuningSeeds: [] }));
+    const changed = await runExperiment(['--lock', lock, '--scenarios', 'fast-failing', '--out', dir]);
+    assert.is(changed.code, 2);
+    assert.match(changed.stderr, /held-out run refused: the constants in lab\/src\/protocol\/tuned\.ts changed after they were frozen/);
+    const missing = await runExperiment(['--lock', join(dir, 'none.json'), '--scenarios', 'fast-failing', '--out', dir]);
+    assert.is(missing.code, 2);
+    assert.match(missing.stderr, /tuned\.lock\.json is missing/);
+    const reused = await runExperiment(['--seed-list', '1,2,3', '--scenarios', 'fast-failing', '--out', dir]);
+    assert.is(reused.code, 2);
+    assert.match(reused.stderr, /held-out seeds 1, 2, 3 were used for tuning/);
+    const tuning = await runExperiment(['--scenarios', 'degradation', '--out', dir]);
+    assert.is(tuning.code, 2);
+    assert.match(tuning.stderr, /degradation is in the tuning set, not held-out/);
+    assert.not.ok(existsSync(join(dir, 'held-out')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the frozen lock matches the constants as committed, and any change of a value changes the hash', () => {
+  assert.is(freezeProblem(readFreeze()), undefined);
+  const changed = { ...TUNED, ewmaLatency: { decayDecisions: 4 } };
+  assert.is.not(tunedHash(changed), tunedHash());
+  assert.is(tunedHash({ ...TUNED }), tunedHash());
+  assert.match(freezeProblem(readFreeze(), tunedHash(changed)) ?? '', 'changed after they were frozen');
+});
+
+test('paired ratios: t quantiles, exact geometric means, intervals that cover and narrow with pairing', () => {
+  assert.is(tQuantile975(1), 12.706);
+  assert.ok(Math.abs(tQuantile975(60) - 2.0003) < 2e-3, String(tQuantile975(60)));
+  const same = pairedRatio([10, 20, 40], [5, 10, 20]);
+  assert.ok(Math.abs(same.ratio - 2) < 1e-12 && Math.abs(same.lo - 2) < 1e-12 && Math.abs(same.hi - 2) < 1e-12);
+  // Seeds differ a lot, the ratio barely: pairing keeps the interval tight.
+  const paired = pairedRatio([100, 1000, 10], [50, 520, 4.9]);
+  assert.ok(paired.lo > 1.8 && paired.hi < 2.2, JSON.stringify(paired));
+  const noisy = pairedRatio([1, 4, 2, 0.5], [1, 1, 1, 1]);
+  assert.ok(noisy.lo < 1 && noisy.hi > 1 && Math.abs(noisy.ratio - Math.pow(4, 0.25)) < 1e-12);
+  // Geomean over scenarios: per-seed mean of the log ratios, then over seeds.
+  const g = geomeanRatio([{ a: [2, 2], b: [1, 1] }, { a: [1, 1], b: [2, 2] }]);
+  assert.ok(Math.abs(g.ratio - 1) < 1e-12);
+  assert.throws(() => geomeanRatio([{ a: [1], b: [1, 2] }]), /same seeds/);
+});
+
+test('held-out seeds: drawn fresh, large, distinct, never tuning seeds; 1..N is refused', () => {
+  const seeds = drawSeeds(20, TUNING_SEEDS);
+  assert.is(new Set(seeds).size, 20);
+  assert.equal(heldOutSeedProblems(seeds, TUNING_SEEDS), []);
+  assert.is.not(drawSeeds(3).join(','), drawSeeds(3).join(','));
+  assert.match(heldOutSeedProblems([9, 10], TUNING_SEEDS).join(';'), /drawn integers/);
+  assert.match(heldOutSeedProblems([4_000_000], TUNING_SEEDS).join(';'), /at least 2 seeds/);
+});
+
+test('at least half of the scenarios are held out', () => {
+  assert.ok(scenariosOf('held-out').length * 2 >= SCENARIOS.length, `${scenariosOf('held-out').length} of ${SCENARIOS.length}`);
 });
 
 test.run();

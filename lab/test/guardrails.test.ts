@@ -173,7 +173,7 @@ test('fail-static: missing, empty or stale metrics leave the weights exactly as 
 });
 
 test('rollback: a subset that fails after being given more traffic goes back to the last good weights', () => {
-  const config: GuardrailConfig = { ...DEFAULT_GUARDRAILS, subsets: ['v1', 'v2'] };
+  const config: GuardrailConfig = { ...DEFAULT_GUARDRAILS, subsets: ['v1', 'v2'], maxStepPercent: 25 };
   const healthy = [observation('v1', 20), observation('v2', 10)];
   const first = guard({ proposal: { v1: 10, v2: 90 }, current: { v1: 50, v2: 50 }, observations: healthy, nowSeconds: 1000, state: {}, config });
   assert.equal(first.weights, { v1: 25, v2: 75 }, 'step-limited move toward v2');
@@ -187,7 +187,7 @@ test('rollback: a subset that fails after being given more traffic goes back to 
 });
 
 test('a failing subset never gains weight, and rollback never adds traffic to it', () => {
-  const config: GuardrailConfig = { ...DEFAULT_GUARDRAILS, subsets: ['v1', 'v2'] };
+  const config: GuardrailConfig = { ...DEFAULT_GUARDRAILS, subsets: ['v1', 'v2'], maxStepPercent: 25 };
   const spike = [observation('v1', 20), observation('v2', 1, 0.5)];
   // A latency-only proposal would push the fast failing v2 up.
   const decision = guard({ proposal: { v1: 10, v2: 90 }, current: { v1: 50, v2: 50 }, observations: spike, nowSeconds: 1000, state: { lastGood: { v1: 50, v2: 50 } }, config });

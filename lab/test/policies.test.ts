@@ -14,7 +14,7 @@ import { simulate } from '../src/simulator/engine.ts';
 const SUBSETS = ['v1', 'v2'];
 const ADAPTIVE = POLICIES.filter((p) => p.adaptive);
 
-function observation(subset: string, meanMs: number, errorRate = 0): SubsetObservation {
+function observation(subset: string, meanMs: number, errorRate = 0, pods = 4, tailFactor = 5): SubsetObservation {
   const requests = 1000;
   return observationFromTotals(subset, 10, 100, {
     requests,
@@ -22,9 +22,10 @@ function observation(subset: string, meanMs: number, errorRate = 0): SubsetObser
     latencySumMs: requests * meanMs,
     buckets: [
       { le: meanMs, count: 600 },
-      { le: meanMs * 5, count: requests },
+      { le: meanMs * tailFactor, count: requests },
       { le: Infinity, count: requests },
     ],
+    pods,
   });
 }
 
@@ -47,6 +48,17 @@ test('the registry lists each policy once and names the known ones on a typo', (
   assert.equal(new Set(names).size, names.length);
   for (const expected of ['static', 'equal-split', 'inverse-latency', 'ewma-latency', 'ucb', 'thompson']) assert.ok(names.includes(expected), expected);
   assert.throws(() => findPolicy('round-robin'), /unknown policy 'round-robin' \(known: static, equal-split/);
+});
+
+test('capacity-aware weighs pods: equal latency, half the pods -> about a third of the traffic; tail-quantile weighs the tail', () => {
+  const halved = steer('capacity-aware', [observation('v1', 20, 0, 4), observation('v2', 20, 0, 2)], 8);
+  // Converges geometrically until the 3-point hysteresis stops it short of 33.
+  assert.ok((halved.v2 as number) >= 33 && (halved.v2 as number) <= 38, JSON.stringify(halved));
+  // Same mean, v2's tail four times longer: tail-quantile moves away from v2, capacity-aware does not.
+  const tails = [observation('v1', 20, 0, 4, 2), observation('v2', 20, 0, 4, 8)];
+  const byTail = steer('tail-quantile', tails, 8);
+  assert.ok((byTail.v2 as number) < 35, JSON.stringify(byTail));
+  assert.equal(steer('capacity-aware', tails, 8), { v1: 50, v2: 50 });
 });
 
 test('static keeps the weights in effect; equal-split splits evenly', () => {

@@ -1,5 +1,6 @@
 // The controller's configuration, from environment variables, checked at start-up: every bad
 // or missing variable is named with what it should be.
+import { MESH_TELEMETRY } from '../core/mesh.ts';
 import { DEFAULT_GUARDRAILS, guardrailConfigProblems, type GuardrailConfig } from '../guardrails.ts';
 import { POLICIES } from '../policies/index.ts';
 
@@ -78,8 +79,9 @@ class EnvReader {
 
 export function loadConfig(env: Env): ControllerConfig {
   const read = new EnvReader(env);
-  const intervalSeconds = read.number('INTERVAL_SECONDS', 30, { integer: true, min: 1, max: 3600 });
-  const windowSeconds = read.number('WINDOW_SECONDS', Math.max(60, 2 * intervalSeconds), { integer: true, min: 1, max: 86400 });
+  // Defaults from the same object the simulator's scenarios use (Istio's 15 s scrapes, a 60 s increase() window).
+  const intervalSeconds = read.number('INTERVAL_SECONDS', MESH_TELEMETRY.intervalSeconds, { integer: true, min: 1, max: 3600 });
+  const windowSeconds = read.number('WINDOW_SECONDS', Math.max(MESH_TELEMETRY.windowSeconds, 2 * intervalSeconds), { integer: true, min: 1, max: 86400 });
   const subsets = read.list('SUBSETS', ['v1', 'v2']);
   const guardrails: GuardrailConfig = {
     subsets,

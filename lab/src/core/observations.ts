@@ -35,6 +35,8 @@ export interface SubsetObservation {
   readonly meanLatencyMs: number;
   readonly latencyMs: LatencyPercentiles;
   readonly buckets: readonly HistogramBucket[];
+  /** Pods of the subset exporting metrics at the newest scrape; NaN when unknown. */
+  readonly pods: number;
 }
 
 /** Totals over a window, as increases of Istio's counters. */
@@ -43,6 +45,7 @@ export interface WindowTotals {
   readonly errors: number;
   readonly latencySumMs: number;
   readonly buckets: readonly HistogramBucket[];
+  readonly pods?: number;
 }
 
 const NO_PERCENTILES: LatencyPercentiles = { p50: NaN, p95: NaN, p99: NaN };
@@ -97,6 +100,7 @@ export function observationFromTotals(
       p99: histogramQuantile(0.99, totals.buckets),
     },
     buckets: totals.buckets,
+    pods: totals.pods ?? NaN,
   };
 }
 
@@ -118,5 +122,6 @@ export function missingObservation(
     meanLatencyMs: NaN,
     latencyMs: NO_PERCENTILES,
     buckets: [],
+    pods: NaN,
   };
 }

@@ -1,43 +1,82 @@
-// `npm run lab:experiment`: every policy and baseline on every scenario with several seeds,
-// in parallel on worker threads; writes lab/results/<scenario>/ (report.md and SVG plots) and
-// lab/results/README.md; prints the headline as its last line.
+// `npm run lab:experiment`: the evaluation protocol (lab/README.md). Runs every strategy on
+// every scenario of one set (held-out by default) on worker threads; a held-out run needs the
+// tuned constants frozen as they are and draws fresh seeds, recorded in the report. Writes
+// lab/results/<set>/ and prints the headline as its last line.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_GUARDRAILS } from '../guardrails.ts';
-import { SCENARIOS, findScenario } from '../scenarios/index.ts';
-import type { ControlSettings } from '../simulator/model.ts';
-import { aggregate, groupBy, type Aggregate } from './aggregate.ts';
+import { freezeProblem, LOCK_PATH, readFreeze, tunedHash } from '../protocol/freeze.ts';
+import { formatInterval } from '../protocol/paired.ts';
+import { drawSeeds, heldOutSeedProblems } from '../protocol/seeds.ts';
+import { TUNED, TUNING_SEEDS } from '../protocol/tuned.ts';
+import { findScenario, scenariosOf, type Scenario, type ScenarioSet } from '../scenarios/index.ts';
+import { aggregate, groupBy } from './aggregate.ts';
+import { beatsWithConfidence, evaluation, geomeanOver, headlineLine, meanErrorRate, p99Of, ratioOn, type Evaluation } from './evaluation.ts';
 import { runPool } from './pool.ts';
-import { scenarioReport, summaryReport, type ReportFile, type SensitivityRow } from './report.ts';
+import { scenarioReport, type ReportFile } from './report.ts';
 import type { Task, TaskResult } from './run-task.ts';
-import { headline, headlineLine } from './scoreboard.ts';
-import { STRATEGIES, findStrategy } from './strategies.ts';
+import { STRATEGIES } from './strategies.ts';
+import { summaryReport, type StepRow } from './summary.ts';
 
-const HEADLINE_SCENARIO = 'degradation';
-const SENSITIVITY_CONTROLS: readonly ControlSettings[] = [
-  { intervalSeconds: 2, windowSeconds: 4, actuationDelaySeconds: 1 },
-  { intervalSeconds: 10, windowSeconds: 20, actuationDelaySeconds: 1 },
-];
+class UsageError extends Error {}
 
-function parseOptions(): { seeds: number[]; scenarios: string[]; out: string; workers: number } {
+interface Options {
+  readonly set: ScenarioSet;
+  readonly seeds: number[];
+  readonly scenarios: Scenario[];
+  readonly steps: number[];
+  readonly out: string;
+  readonly workers: number;
+  readonly lock: string;
+  readonly strategies: string[];
+}
+
+function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
+      set: { type: 'string', default: 'held-out' },
       seeds: { type: 'string', default: process.env.LAB_SEEDS ?? '8' },
-      scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
+      'seed-list': { type: 'string' },
+      scenarios: { type: 'string' },
+      steps: { type: 'string', default: '10,25,50,100' },
       out: { type: 'string', default: join(import.meta.dirname, '..', '..', 'results') },
       workers: { type: 'string', default: String(availableParallelism()) },
+      lock: { type: 'string', default: LOCK_PATH },
+      strategies: { type: 'string' },
     },
   });
-  const seedCount = Number(values.seeds);
+  if (values.set !== 'tuning' && values.set !== 'held-out') throw new UsageError(`--set must be tuning or held-out (got '${values.set}')`);
+  const set: ScenarioSet = values.set;
   const workers = Number(values.workers);
-  if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`--seeds must be a positive integer (got '${values.seeds}')`);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer (got '${values.workers}')`);
-  const scenarios = values.scenarios.split(',').filter(Boolean);
-  scenarios.forEach(findScenario);
-  if (!scenarios.includes(HEADLINE_SCENARIO)) throw new Error(`--scenarios must include ${HEADLINE_SCENARIO} (the headline)`);
-  return { seeds: Array.from({ length: seedCount }, (_, i) => i + 1), scenarios, out: resolve(values.out), workers };
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer (got '${values.workers}')`);
+  const inSet = scenariosOf(set);
+  const scenarios = values.scenarios ? values.scenarios.split(',').filter(Boolean).map(findScenario) : inSet;
+  const outside = scenarios.filter((s) => s.set !== set);
+  if (outside.length > 0) throw new UsageError(`--scenarios: ${outside.map((s) => `${s.name} is in the ${s.set} set`).join('; ')}, not ${set}`);
+  const steps = values.steps === 'none' ? [] : values.steps.split(',').map(Number);
+  if (steps.some((s) => !Number.isInteger(s) || s < 1 || s > 100)) throw new UsageError(`--steps must be integers in 1..100 or 'none' (got '${values.steps}')`);
+  let seeds: number[];
+  if (values['seed-list']) {
+    seeds = values['seed-list'].split(',').map(Number);
+  } else if (set === 'tuning') {
+    seeds = [...TUNING_SEEDS];
+  } else {
+    const count = Number(values.seeds);
+    if (!Number.isInteger(count) || count < 2) throw new UsageError(`--seeds must be an integer >= 2 (got '${values.seeds}')`);
+    seeds = drawSeeds(count, TUNING_SEEDS);
+  }
+  if (set === 'held-out') {
+    const problems = heldOutSeedProblems(seeds, TUNING_SEEDS);
+    if (problems.length > 0) throw new UsageError(`--seed-list: ${problems.join('; ')}`);
+  }
+  // static, least-request and the candidate are always run: every ratio and the headline need them.
+  const wanted = values.strategies ? values.strategies.split(',').filter(Boolean) : STRATEGIES.map((s) => s.name);
+  const unknown = wanted.filter((name) => !STRATEGIES.some((s) => s.name === name));
+  if (unknown.length > 0) throw new UsageError(`--strategies: unknown ${unknown.join(', ')} (known: ${STRATEGIES.map((s) => s.name).join(', ')})`);
+  const strategies = STRATEGIES.map((s) => s.name).filter((name) => wanted.includes(name) || ['static', 'least-request', TUNED.candidatePolicy].includes(name));
+  return { set, seeds, scenarios, steps, out: resolve(values.out), workers, lock: resolve(values.lock), strategies };
 }
 
 function writeFiles(out: string, files: readonly ReportFile[]): void {
@@ -48,31 +87,64 @@ function writeFiles(out: string, files: readonly ReportFile[]): void {
   }
 }
 
-function printScenario(name: string, aggregates: readonly Aggregate[]): void {
-  console.log(`\n${name}`);
-  for (const a of aggregates) {
-    console.log(
-      `  ${a.strategy.padEnd(22)} p50 ${a.p50.mean.toFixed(1).padStart(8)}  p95 ${a.p95.mean.toFixed(1).padStart(8)}  p99 ${a.p99.mean.toFixed(1).padStart(8)} ms  errors ${(a.errorRate.mean * 100).toFixed(2).padStart(5)}%`,
-    );
+function printTable(e: Evaluation): void {
+  for (const scenario of e.scenarios) {
+    console.log(`\n${scenario.name} (${scenario.set})`);
+    for (const name of e.strategies) {
+      const p = p99Of(e, scenario.name, name);
+      console.log(
+        `  ${name.padEnd(20)} p99 ${formatInterval(p, 0).padStart(18)} ms  /static ${formatInterval(ratioOn(e, scenario.name, name, 'static')).padStart(17)}  /least-request ${formatInterval(ratioOn(e, scenario.name, name, 'least-request')).padStart(17)}  errors ${(meanErrorRate(e, scenario.name, name) * 100).toFixed(2)}%`,
+      );
+    }
   }
+}
+
+function stepRows(options: Options, results: readonly TaskResult[], candidate: string): StepRow[] {
+  return options.steps.map((maxStepPercent) => {
+    const runs = results.filter((r) => r.task.maxStepPercent === maxStepPercent);
+    const withStep = runs.map((r) => ({ ...r, task: { ...r.task, strategy: `${candidate}@${maxStepPercent}`, maxStepPercent: undefined } }));
+    const baselines = results.filter((r) => r.task.maxStepPercent === undefined && (r.task.strategy === 'static' || r.task.strategy === 'least-request'));
+    const e = evaluation(options.scenarios, [`${candidate}@${maxStepPercent}`, 'static', 'least-request'], options.seeds, [...withStep, ...baselines]);
+    const name = `${candidate}@${maxStepPercent}`;
+    const worst = options.scenarios
+      .map((s) => ({ scenario: s.name, ratio: ratioOn(e, s.name, name, 'static').ratio }))
+      .sort((a, b) => b.ratio - a.ratio)[0] ?? { scenario: '—', ratio: NaN };
+    return {
+      maxStepPercent,
+      vsStatic: geomeanOver(e, name, 'static'),
+      vsLeastRequest: geomeanOver(e, name, 'least-request'),
+      worst,
+      errorRate: runs.reduce((s, r) => s + r.errorRate, 0) / Math.max(1, runs.length),
+      churnPerHour: runs.reduce((s, r) => s + r.weightChurnPerHour, 0) / Math.max(1, runs.length),
+      rollbacks: runs.reduce((s, r) => s + (r.decisions.rollback ?? 0), 0) / Math.max(1, runs.length),
+    };
+  });
 }
 
 async function main(): Promise<void> {
   const options = parseOptions();
+  let freeze = `not frozen (tuning run; hash ${tunedHash().slice(0, 12)})`;
+  if (options.set === 'held-out') {
+    const record = readFreeze(options.lock);
+    const problem = freezeProblem(record);
+    if (problem) throw new UsageError(`held-out run refused: ${problem}`);
+    freeze = `frozen ${record?.frozenAt} (sha256 ${record?.sha256.slice(0, 12)})`;
+  }
+  const candidate = TUNED.candidatePolicy;
+  const strategies = options.strategies;
+  const perRequest = strategies.includes(TUNED.candidatePerRequest) ? TUNED.candidatePerRequest : undefined;
   const started = performance.now();
   const mainTasks: Task[] = options.scenarios.flatMap((scenario) =>
-    STRATEGIES.flatMap((strategy) =>
-      options.seeds.map((seed, i) => ({ scenario, strategy: strategy.name, seed, keepTimeline: i === 0 })),
-    ),
+    strategies.flatMap((strategy) => options.seeds.map((seed, i) => ({ scenario: scenario.name, strategy, seed, keepTimeline: i === 0 }))),
   );
-  const sensitivityStrategies = STRATEGIES.filter((s) => s.kind === 'policy' || s.name.startsWith('oracle')).map((s) => s.name);
-  const sensitivityTasks: Task[] = SENSITIVITY_CONTROLS.flatMap((control) =>
-    sensitivityStrategies.flatMap((strategy) =>
-      options.seeds.map((seed) => ({ scenario: HEADLINE_SCENARIO, strategy, seed, keepTimeline: false, control })),
-    ),
-  );
-  const all = [...mainTasks, ...sensitivityTasks];
-  console.log(`${all.length} runs (${options.scenarios.length} scenarios x ${STRATEGIES.length} strategies x ${options.seeds.length} seeds, plus ${sensitivityTasks.length} sensitivity runs) on ${options.workers} workers`);
+  const stepTasks: Task[] = options.steps
+    .filter((step) => step !== TUNED.guardrails.maxStepPercent)
+    .flatMap((maxStepPercent) =>
+      options.scenarios.flatMap((scenario) => options.seeds.map((seed) => ({ scenario: scenario.name, strategy: candidate, seed, keepTimeline: false, maxStepPercent }))),
+    );
+  const all = [...mainTasks, ...stepTasks];
+  console.log(`${options.set} set: ${all.length} runs (${options.scenarios.length} scenarios x ${strategies.length} strategies x ${options.seeds.length} seeds, plus ${stepTasks.length} step-limit runs) on ${options.workers} workers`);
+  console.log(`seeds: ${options.seeds.join(',')}`);
   let lastPrinted = 0;
   const results = await runPool(all, options.workers, (done) => {
     const percent = Math.floor((done / all.length) * 10) * 10;
@@ -81,45 +153,40 @@ async function main(): Promise<void> {
       console.log(`  ${percent}% (${done}/${all.length})`);
     }
   });
-  const mainResults = results.slice(0, mainTasks.length);
-  const sensitivityResults = results.slice(mainTasks.length);
+  // The frozen step is the main run itself.
+  const frozenStepRuns = results
+    .filter((r) => r.task.strategy === candidate && r.task.maxStepPercent === undefined)
+    .map((r) => ({ ...r, task: { ...r.task, maxStepPercent: TUNED.guardrails.maxStepPercent } }));
+  const mainResults = results.filter((r) => r.task.maxStepPercent === undefined);
+  const e = evaluation(options.scenarios, strategies, options.seeds, mainResults);
+  const steps = stepRows(options, [...results, ...frozenStepRuns], candidate);
 
   const settings = { seeds: options.seeds, guardrails: DEFAULT_GUARDRAILS };
-  const aggregatesByScenario = new Map<string, Aggregate[]>();
   const files: ReportFile[] = [];
-  const byScenario = groupBy(mainResults, (r) => r.task.scenario);
-
-  const sensitivity: SensitivityRow[] = [];
-  const degradationScenario = findScenario(HEADLINE_SCENARIO);
-  const rowFor = (control: ControlSettings, runs: readonly TaskResult[]): SensitivityRow => ({
-    control,
-    aggregates: [...groupBy(runs, (r) => r.task.strategy).values()].map(aggregate),
-  });
-  for (const control of SENSITIVITY_CONTROLS) {
-    sensitivity.push(rowFor(control, sensitivityResults.filter((r) => r.task.control === control || r.task.control?.intervalSeconds === control.intervalSeconds)));
-  }
-  const defaultRuns = (byScenario.get(HEADLINE_SCENARIO) ?? []).filter((r) => sensitivityStrategies.includes(r.task.strategy));
-  sensitivity.push(rowFor(degradationScenario.control, defaultRuns));
-  sensitivity.sort((a, b) => a.control.intervalSeconds - b.control.intervalSeconds);
-
-  for (const [name, runs] of byScenario) {
-    const scenario = findScenario(name);
+  for (const [name, runs] of groupBy(mainResults, (r) => r.task.scenario)) {
     const aggregates = [...groupBy(runs, (r) => r.task.strategy).values()].map(aggregate);
-    aggregatesByScenario.set(name, aggregates);
-    const timelines = runs.filter((r) => r.task.keepTimeline);
-    files.push(...scenarioReport(scenario, aggregates, timelines, settings, name === HEADLINE_SCENARIO ? sensitivity : []));
-    printScenario(name, aggregates);
+    files.push(...scenarioReport(findScenario(name), aggregates, runs.filter((r) => r.task.keepTimeline), settings, e).map((f) => ({ ...f, path: `${options.set}/${f.path}` })));
   }
   const elapsedSeconds = (performance.now() - started) / 1000;
-  const scenarios = options.scenarios.map(findScenario);
-  files.push(summaryReport(scenarios, aggregatesByScenario, settings, HEADLINE_SCENARIO, sensitivity, elapsedSeconds));
+  files.push(summaryReport({ set: options.set, evaluation: e, candidate, perRequest, freeze, steps, elapsedSeconds }));
   writeFiles(options.out, files);
+  writeFileSync(join(options.out, options.set, 'seeds.json'), `${JSON.stringify({ set: options.set, seeds: options.seeds, freeze }, null, 2)}\n`);
 
-  const simulated = mainResults.reduce((n, r) => n + r.simulatedRequests, 0) + sensitivityResults.reduce((n, r) => n + r.simulatedRequests, 0);
-  const h = headline(aggregatesByScenario.get(HEADLINE_SCENARIO) ?? []);
-  console.log(`\nreports in ${options.out}; ${(simulated / 1e6).toFixed(1)}M simulated requests in ${elapsedSeconds.toFixed(1)} s`);
-  console.log(`best adaptive policy on ${HEADLINE_SCENARIO}: ${h.best.strategy} (${findStrategy(h.best.strategy).summary}); p99 ${h.vsOracle.toFixed(2)}x the oracle's`);
-  console.log(headlineLine(h));
+  printTable(e);
+  if (steps.length > 0) {
+    console.log(`\nstep limit (${candidate}): max step -> p99/static geomean, p99/least-request geomean, churn points/h`);
+    for (const row of steps) console.log(`  ${String(row.maxStepPercent).padStart(3)}  ${formatInterval(row.vsStatic)}  ${formatInterval(row.vsLeastRequest)}  ${row.churnPerHour.toFixed(0)}`);
+  }
+  const simulated = results.reduce((n, r) => n + r.simulatedRequests, 0);
+  console.log(`\nreports in ${join(options.out, options.set)}; ${(simulated / 1e6).toFixed(1)}M simulated requests in ${elapsedSeconds.toFixed(1)} s`);
+  console.log(`candidate ${candidate} beats static with confidence on: ${beatsWithConfidence(e, candidate, 'static').map((s) => s.name).join(', ') || 'none'}`);
+  console.log(headlineLine(options.set, e, candidate));
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`lab:experiment: ${error.message}`);
+  process.exitCode = 2;
+}

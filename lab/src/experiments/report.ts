@@ -6,18 +6,14 @@ import type { GuardrailConfig } from '../guardrails.ts';
 import type { Aggregate, ReactionStat, Stat } from './aggregate.ts';
 import { REACTION_POINTS } from './reaction.ts';
 import { SETTLE_SECONDS, type TaskResult } from './run-task.ts';
-import { headline, TARGETS, type Headline } from './scoreboard.ts';
+import { formatInterval } from '../protocol/paired.ts';
+import { ratioOn, type Evaluation } from './evaluation.ts';
 import { findStrategy } from './strategies.ts';
 import { barChart, lineChart, type Series } from './svg.ts';
 
 export interface ReportFile {
   readonly path: string;
   readonly content: string;
-}
-
-export interface SensitivityRow {
-  readonly control: ControlSettings;
-  readonly aggregates: readonly Aggregate[];
 }
 
 export interface RunSettings {
@@ -27,7 +23,6 @@ export interface RunSettings {
 
 const ms = (s: Stat): string => (Number.isFinite(s.mean) ? `${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}` : '—');
 const pct = (s: Stat): string => `${(s.mean * 100).toFixed(2)}%`;
-const ratio = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '—');
 const controlText = (c: ControlSettings): string =>
   `a decision every ${c.intervalSeconds} s on the last ${c.windowSeconds} s of metrics, applied ${c.actuationDelaySeconds} s later`;
 
@@ -54,21 +49,6 @@ function resultsTable(scenario: Scenario, aggregates: readonly Aggregate[]): str
     lines.push(
       `| ${[a.strategy, strategy.kind, ms(a.p50), ms(a.p95), ms(a.p99), ...(settled ? [ms(a.settledP99)] : []), ms(a.mean), pct(a.errorRate), ...reactions, decisionsText(a)].join(' | ')} |`,
     );
-  }
-  return lines;
-}
-
-function ratioTable(scenario: Scenario, aggregates: readonly Aggregate[]): string[] {
-  const p99Of = (name: string): number => aggregates.find((a) => a.strategy === name)?.p99.mean ?? NaN;
-  const settledOf = (name: string): number => aggregates.find((a) => a.strategy === name)?.settledP99.mean ?? NaN;
-  const settled = scenario.changes.length > 0;
-  const heads = ['policy', 'p99 / static', 'p99 / least-request', 'p99 / oracle', 'p99 / oracle-delayed', ...(settled ? ['settled p99 / least-request'] : [])];
-  const lines = [`| ${heads.join(' | ')} |`, `|${heads.map(() => '---').join('|')}|`];
-  for (const a of aggregates.filter((x) => findStrategy(x.strategy).kind === 'policy')) {
-    const p = a.p99.mean;
-    const cells = [a.strategy, ratio(p / p99Of('static')), ratio(p / p99Of('least-request')), ratio(p / p99Of('oracle')), ratio(p / p99Of('oracle-delayed'))];
-    if (settled) cells.push(ratio(a.settledP99.mean / settledOf('least-request')));
-    lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines;
 }
@@ -128,37 +108,15 @@ function percentilesPlot(scenario: Scenario, aggregates: readonly Aggregate[]): 
   });
 }
 
-function sensitivitySection(rows: readonly SensitivityRow[]): string[] {
-  if (rows.length === 0) return [];
-  const strategies = rows[0]?.aggregates.map((a) => a.strategy) ?? [];
-  const lines = [
-    '## Sensitivity to the control interval',
-    '',
-    'The same scenario and seeds with other control timings (p99 ms, mean over seeds). Least-request does not depend on it.',
-    '',
-    `| interval / window | ${strategies.join(' | ')} |`,
-    `|---|${strategies.map(() => '---').join('|')}|`,
-  ];
-  for (const row of rows) {
-    const cells = strategies.map((name) => {
-      const a = row.aggregates.find((x) => x.strategy === name);
-      return a ? a.p99.mean.toFixed(1) : '—';
-    });
-    lines.push(`| ${row.control.intervalSeconds} s / ${row.control.windowSeconds} s | ${cells.join(' | ')} |`);
-  }
-  return [...lines, ''];
-}
-
 export function scenarioReport(
   scenario: Scenario,
   aggregates: readonly Aggregate[],
   timelines: readonly TaskResult[],
   settings: RunSettings,
-  sensitivity: readonly SensitivityRow[] = [],
+  e: Evaluation,
 ): ReportFile[] {
   const dir = scenario.name;
   const g = settings.guardrails;
-  const h = headline(aggregates);
   const markdown = [
     `# ${scenario.title}`,
     '',
@@ -177,13 +135,12 @@ export function scenarioReport(
     '',
     ...resultsTable(scenario, aggregates),
     '',
-    '## Ratios (p99, lower is better)',
+    '## Ratios of p99 (geometric mean over seeds, paired 95% interval; lower is better)',
     '',
-    ...ratioTable(scenario, aggregates),
+    '| strategy | / static | / least-request |',
+    '|---|---|---|',
+    ...e.strategies.map((name) => `| ${name} | ${formatInterval(ratioOn(e, scenario.name, name, 'static'))} | ${formatInterval(ratioOn(e, scenario.name, name, 'least-request'))} |`),
     '',
-    `Best adaptive policy here: **${h.best.strategy}** (p99 ${h.best.p99.mean.toFixed(1)} ms): ${ratio(h.vsStatic)}x static, ${ratio(h.vsLeastRequest)}x least-request, ${ratio(h.vsOracle)}x oracle.`,
-    '',
-    ...sensitivitySection(sensitivity),
     '## Plots',
     '',
     '![weights over time](weights.svg)',
@@ -205,82 +162,3 @@ export function scenarioReport(
   ];
 }
 
-function verdict(h: Headline, scenario: Scenario | undefined): string[] {
-  const check = (ok: boolean): string => (ok ? 'met' : '**not met**');
-  const intervalSeconds = scenario?.control.intervalSeconds ?? 1;
-  const reactionRows = (scenario?.changes ?? []).map((change, i) => {
-    const r = h.best.reactions[i];
-    const intervals = r && r.reacted === r.runs ? r.meanSeconds / intervalSeconds : NaN;
-    return `| reaction to "${change.label}" <= ${TARGETS.reactionIntervals} intervals | ${Number.isFinite(intervals) ? intervals.toFixed(1) : 'not in every run'} | ${check(intervals <= TARGETS.reactionIntervals)} |`;
-  });
-  return [
-    `| target | measured | |`,
-    `|---|---|---|`,
-    `| p99 <= ${TARGETS.vsStatic}x static 50/50 | ${ratio(h.vsStatic)} | ${check(h.vsStatic <= TARGETS.vsStatic)} |`,
-    `| p99 <= ${TARGETS.vsLeastRequest}x least-request | ${ratio(h.vsLeastRequest)} | ${check(h.vsLeastRequest <= TARGETS.vsLeastRequest)} |`,
-    `| p99 <= ${TARGETS.vsOracle}x oracle | ${ratio(h.vsOracle)} | ${check(h.vsOracle <= TARGETS.vsOracle)} |`,
-    ...reactionRows,
-  ];
-}
-
-/** What the numbers say about the gap to least-request, computed from them. */
-function explanation(aggregates: readonly Aggregate[], h: Headline, sensitivity: readonly SensitivityRow[]): string[] {
-  const of = (name: string): Aggregate | undefined => aggregates.find((a) => a.strategy === name);
-  const leastRequest = of('least-request');
-  const delayed = of('oracle-delayed');
-  if (!leastRequest || !delayed) return [];
-  const lines = [
-    `Where the time goes: least-request reacts per request; a weights controller only at its next decision on a full window.`,
-    `- The oracle acting one interval late (oracle-delayed) reaches ${ratio(delayed.p99.mean / leastRequest.p99.mean)}x least-request's p99: so at this interval even perfect knowledge, one interval late, cannot reach the target.`,
-    `- Leaving out the ${SETTLE_SECONDS} s after each change, ${h.best.strategy}'s p99 is ${ratio(h.best.settledP99.mean / leastRequest.settledP99.mean)}x least-request's (${h.best.settledP99.mean.toFixed(1)} vs ${leastRequest.settledP99.mean.toFixed(1)} ms).`,
-  ];
-  const fastest = [...sensitivity].sort((a, b) => a.control.intervalSeconds - b.control.intervalSeconds)[0];
-  const fastBest = fastest?.aggregates.find((a) => a.strategy === h.best.strategy);
-  if (fastest && fastBest) {
-    lines.push(
-      `- With a decision every ${fastest.control.intervalSeconds} s on ${fastest.control.windowSeconds} s windows, ${h.best.strategy}'s p99 is ${fastBest.p99.mean.toFixed(1)} ms, ${ratio(fastBest.p99.mean / leastRequest.p99.mean)}x least-request's.`,
-    );
-  }
-  return [...lines, ''];
-}
-
-export function summaryReport(
-  scenarios: readonly Scenario[],
-  aggregatesByScenario: ReadonlyMap<string, readonly Aggregate[]>,
-  settings: RunSettings,
-  headlineScenario: string,
-  sensitivity: readonly SensitivityRow[],
-  elapsedSeconds: number,
-): ReportFile {
-  const strategies = aggregatesByScenario.get(scenarios[0]?.name ?? '')?.map((a) => a.strategy) ?? [];
-  const main = aggregatesByScenario.get(headlineScenario) ?? [];
-  const h = headline(main);
-  const scenario = scenarios.find((s) => s.name === headlineScenario);
-  const lines = [
-    '# Load-balancing lab: results',
-    '',
-    `Generated by \`npm run lab:experiment\` in ${elapsedSeconds.toFixed(0)} s; seeds ${settings.seeds.join(', ')}. Each scenario has its own report with tables and plots.`,
-    '',
-    '## p99 latency (ms) and error rate, mean over seeds',
-    '',
-    `| strategy | ${scenarios.map((s) => `[${s.name}](${s.name}/report.md)`).join(' | ')} |`,
-    `|---|${scenarios.map(() => '---').join('|')}|`,
-    ...strategies.map((name) => {
-      const cells = scenarios.map((s) => {
-        const a = aggregatesByScenario.get(s.name)?.find((x) => x.strategy === name);
-        return a ? `${a.p99.mean.toFixed(1)} (${(a.errorRate.mean * 100).toFixed(2)}%)` : '—';
-      });
-      return `| ${name} | ${cells.join(' | ')} |`;
-    }),
-    '',
-    `## Targets on the ${headlineScenario} scenario`,
-    '',
-    `Best adaptive policy: **${h.best.strategy}**, p99 ${h.best.p99.mean.toFixed(1)} ms.`,
-    '',
-    ...verdict(h, scenario),
-    '',
-    ...explanation(main, h, sensitivity),
-    ...sensitivitySection(sensitivity),
-  ];
-  return { path: 'README.md', content: lines.join('\n') };
-}

@@ -5,9 +5,10 @@ import type { ControlSettings, SliceStats } from '../simulator/model.ts';
 import { LatencyHistogram } from '../simulator/latency-histogram.ts';
 import { reactionSeconds } from './reaction.ts';
 
+import { findStrategy } from './strategies.ts';
+
 /** How long after a change the transient is left out of the settled p99. */
 export const SETTLE_SECONDS = 30;
-import { findStrategy } from './strategies.ts';
 
 export interface Task {
   readonly scenario: string;
@@ -17,6 +18,8 @@ export interface Task {
   readonly keepTimeline: boolean;
   /** Control timing other than the scenario's (sensitivity runs). */
   readonly control?: ControlSettings;
+  /** Guard-rail max step other than the frozen one (the step-limit table). */
+  readonly maxStepPercent?: number;
 }
 
 export interface TaskResult {
@@ -33,6 +36,8 @@ export interface TaskResult {
   readonly slices: readonly SliceStats[] | undefined;
   readonly simulatedRequests: number;
   readonly wallMs: number;
+  /** Weight points moved per simulated hour (sum over subsets of |change| / 2): how much the controller churns. */
+  readonly weightChurnPerHour: number;
 }
 
 export function runTask(task: Task): TaskResult {
@@ -42,7 +47,7 @@ export function runTask(task: Task): TaskResult {
   const model = strategy.adjustModel ? strategy.adjustModel(built) : built;
   const subsets = model.subsets.map((s) => s.name);
   const started = performance.now();
-  const result = simulate(model, task.control ?? scenario.control, strategy.routing(scenario, subsets, task.seed), task.seed);
+  const result = simulate(model, task.control ?? scenario.control, strategy.routing(scenario, subsets, task.seed, task.maxStepPercent === undefined ? {} : { maxStepPercent: task.maxStepPercent }), task.seed);
   const wallMs = performance.now() - started;
   const hasWeights = Object.values(result.weightsPerSecond).some((series) => series.length > 0);
   const reactions = hasWeights
@@ -67,5 +72,16 @@ export function runTask(task: Task): TaskResult {
     slices: task.keepTimeline ? result.slices : undefined,
     simulatedRequests: result.simulatedRequests,
     wallMs,
+    weightChurnPerHour: churnPerHour(result.weightsPerSecond),
   };
+}
+
+function churnPerHour(weightsPerSecond: Readonly<Record<string, readonly number[]>>): number {
+  let moved = 0;
+  let seconds = 0;
+  for (const series of Object.values(weightsPerSecond)) {
+    seconds = Math.max(seconds, series.length);
+    for (let i = 1; i < series.length; i++) moved += Math.abs((series[i] as number) - (series[i - 1] as number));
+  }
+  return seconds > 0 ? (moved / 2) * (3600 / seconds) : 0;
 }

@@ -5,24 +5,32 @@ import { equalWeights, weightsEqual } from '../core/weights.ts';
 import { controlStep } from '../controller/control-step.ts';
 import { DEFAULT_GUARDRAILS, type GuardrailConfig, type GuardState } from '../guardrails.ts';
 import { POLICIES } from '../policies/index.ts';
-import type { ControlView, Routing, SimulationModel } from '../simulator/model.ts';
+import { TUNED } from '../protocol/tuned.ts';
+import type { Routing, SimulationModel } from '../simulator/model.ts';
 import type { Scenario } from '../scenarios/index.ts';
 import { oracleWeights } from './oracle.ts';
 
-export type StrategyKind = 'baseline' | 'policy';
+/** policy: a weights controller; per-request: a balancer the sidecars run; baseline: for comparison. */
+export type StrategyKind = 'baseline' | 'policy' | 'per-request';
 
 export interface Strategy {
   readonly name: string;
   readonly kind: StrategyKind;
   readonly adaptive: boolean;
   readonly summary: string;
-  routing(scenario: Scenario, subsets: readonly string[], seed: number): Routing;
+  routing(scenario: Scenario, subsets: readonly string[], seed: number, overrides?: GuardrailOverrides): Routing;
   /** Changes to the scenario's model this strategy needs (e.g. one global proxy). */
   adjustModel?(model: SimulationModel): SimulationModel;
 }
 
-export function guardrailsFor(subsets: readonly string[]): GuardrailConfig {
-  return { ...DEFAULT_GUARDRAILS, subsets };
+/** Guard-rail settings an experiment varies (the step-limit trade-off). */
+export interface GuardrailOverrides {
+  readonly maxStepPercent?: number;
+}
+
+export function guardrailsFor(subsets: readonly string[], overrides: GuardrailOverrides = {}): GuardrailConfig {
+  const config = { ...DEFAULT_GUARDRAILS, ...overrides, subsets };
+  return { ...config, hysteresisPercent: Math.min(config.hysteresisPercent, config.maxStepPercent) };
 }
 
 function policyStrategy(definition: (typeof POLICIES)[number]): Strategy {
@@ -31,9 +39,9 @@ function policyStrategy(definition: (typeof POLICIES)[number]): Strategy {
     kind: definition.adaptive ? 'policy' : 'baseline',
     adaptive: definition.adaptive,
     summary: definition.name === 'static' ? 'static 50/50 (the manifest)' : definition.summary,
-    routing: (_scenario, subsets, seed) => {
+    routing: (_scenario, subsets, seed, overrides) => {
       const policy = definition.create({ subsets, seed });
-      const config = guardrailsFor(subsets);
+      const config = guardrailsFor(subsets, overrides);
       let state: GuardState = {};
       return {
         kind: 'subset-weights',
@@ -52,8 +60,24 @@ const leastRequest: Strategy = {
   name: 'least-request',
   kind: 'baseline',
   adaptive: true,
-  summary: "Envoy LEAST_REQUEST (power of two choices) across all pods, no subset weights; each proxy sees only its own requests",
+  summary: "Envoy LEAST_REQUEST across all pods, no subset weights: two picks with replacement, fewer active requests wins; each proxy sees only its own requests",
   routing: () => ({ kind: 'least-request' }),
+};
+
+const roundRobin: Strategy = {
+  name: 'round-robin',
+  kind: 'baseline',
+  adaptive: false,
+  summary: 'Envoy ROUND_ROBIN across all pods, no subset weights (each proxy its own rotation)',
+  routing: () => ({ kind: 'round-robin' }),
+};
+
+const orcaWrr: Strategy = {
+  name: 'orca-wrr',
+  kind: 'per-request',
+  adaptive: true,
+  summary: `Envoy client_side_weighted_round_robin across all pods, fed by ORCA load reports on every response: weight = rps / (utilisation + ${TUNED.orcaWrr.errorUtilisationPenalty} x eps / rps), updated every ${TUNED.orcaWrr.weightUpdateSeconds} s, ${TUNED.orcaWrr.blackoutSeconds} s blackout`,
+  routing: () => ({ kind: 'orca-wrr', ...TUNED.orcaWrr }),
 };
 
 const leastRequestGlobal: Strategy = {
@@ -65,11 +89,22 @@ const leastRequestGlobal: Strategy = {
   adjustModel: (model) => ({ ...model, clientProxies: 1 }),
 };
 
-const oracle: Strategy = {
-  name: 'oracle',
+const clairvoyant: Strategy = {
+  name: 'clairvoyant',
   kind: 'baseline',
   adaptive: true,
-  summary: 'knows true service times, errors and load; weights minimising predicted M/M/c cost, same floor, every interval',
+  summary: 'a central dispatcher knowing every request\'s service time and outcome on every pod and every pod\'s queue: each request goes where it succeeds and finishes first (greedy; a reference no balancer can match, not a proven p99 optimum)',
+  routing: () => ({ kind: 'clairvoyant' }),
+  adjustModel: (model) => ({ ...model, clientProxies: 1 }),
+};
+
+// Not a bound: it minimises a mean M/M/c cost at the long-run arrival rate, which is not the
+// p99 the experiments score (policies can and do beat it on bursts).
+const oracle: Strategy = {
+  name: 'mmc-informed',
+  kind: 'baseline',
+  adaptive: true,
+  summary: 'told the true service times, errors and mean load; weights minimising a mean M/M/c cost model every interval (a model-based reference, not a bound on p99)',
   routing: (_scenario, subsets) => {
     const floor = guardrailsFor(subsets).floorPercent;
     return {
@@ -83,32 +118,15 @@ const oracle: Strategy = {
   },
 };
 
-const delayedOracle: Strategy = {
-  name: 'oracle-delayed',
-  kind: 'baseline',
-  adaptive: true,
-  summary: "the oracle acting one interval late (on the truth of the previous decision): the best a windowed controller could do",
-  routing: (_scenario, subsets) => {
-    const floor = guardrailsFor(subsets).floorPercent;
-    let previous: ControlView | undefined;
-    return {
-      kind: 'subset-weights',
-      initialWeights: equalWeights(subsets),
-      onControl: (view) => {
-        const weights = previous ? oracleWeights(previous, floor) : view.current;
-        previous = view;
-        return { weights, action: weightsEqual(weights, view.current, subsets) ? 'hold' : 'change' };
-      },
-    };
-  },
-};
-
 export const STRATEGIES: readonly Strategy[] = [
-  ...POLICIES.map(policyStrategy),
+  // equal-split is static at the manifest's 50/50: not run twice.
+  ...POLICIES.filter((p) => p.name !== 'equal-split').map(policyStrategy),
+  orcaWrr,
+  roundRobin,
   leastRequest,
   leastRequestGlobal,
   oracle,
-  delayedOracle,
+  clairvoyant,
 ];
 
 export function findStrategy(name: string): Strategy {

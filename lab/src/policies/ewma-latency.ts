@@ -4,12 +4,11 @@
 // the same at a 5 s interval in the simulator and a 30 s one in the cluster). Weights are
 // proportional to 1 / that estimate: the policy backs off a degrading subset at the first bad
 // window and returns to it cautiously.
+import { TUNED } from '../protocol/tuned.ts';
 import type { PolicyDefinition } from './policy.ts';
 import { effectiveLatencyMs, observationsBySubset, toWeights } from './scoring.ts';
 
-// Chosen among 1-4 on the degradation scenario (3: back within 3 intervals after recovery, the
-// lowest p99); see lab/README.md.
-const DECAY_DECISIONS = 3;
+const DECAY_DECISIONS = TUNED.ewmaLatency.decayDecisions;
 
 export const ewmaLatencyPolicy: PolicyDefinition = {
   name: 'ewma-latency',

@@ -1,9 +1,11 @@
 // Every policy, one line each: adding a policy is adding its file and its line here.
+import { capacityAwarePolicy } from './capacity-aware.ts';
 import { equalSplitPolicy } from './equal-split.ts';
 import { ewmaLatencyPolicy } from './ewma-latency.ts';
 import { inverseLatencyPolicy } from './inverse-latency.ts';
 import type { PolicyDefinition } from './policy.ts';
 import { staticPolicy } from './static.ts';
+import { tailQuantilePolicy } from './tail-quantile.ts';
 import { thompsonPolicy } from './thompson.ts';
 import { ucbPolicy } from './ucb.ts';
 
@@ -12,6 +14,8 @@ export const POLICIES: readonly PolicyDefinition[] = [
   equalSplitPolicy,
   inverseLatencyPolicy,
   ewmaLatencyPolicy,
+  capacityAwarePolicy,
+  tailQuantilePolicy,
   ucbPolicy,
   thompsonPolicy,
 ];

@@ -2,14 +2,15 @@
 // latency, modelled as a random walk (so old evidence fades and a change is followed).
 // Observation noise shrinks with the number of requests behind the window.
 import type { SubsetObservation } from '../core/observations.ts';
+import { TUNED } from '../protocol/tuned.ts';
 import { effectiveLatencyMs } from './scoring.ts';
 
 /** Variance per interval of the random walk: how fast a subset's latency may drift (log units). */
-const DRIFT_VARIANCE = 0.01;
+const DRIFT_VARIANCE = TUNED.logLatencyTracker.driftVariance;
 /** Noise of one window's mean that does not average out (bucket effects, correlations). */
-const BASE_NOISE_VARIANCE = 0.002;
+const BASE_NOISE_VARIANCE = TUNED.logLatencyTracker.baseNoiseVariance;
 /** Squared coefficient of variation of one request's latency (about 1 for exponential times). */
-const REQUEST_CV2 = 1;
+const REQUEST_CV2 = TUNED.logLatencyTracker.requestCv2;
 
 export interface Belief {
   readonly mean: number;

@@ -3,9 +3,10 @@
 import type { SubsetObservation } from '../core/observations.ts';
 import type { Weights } from '../core/weights.ts';
 import { weightOf } from '../core/weights.ts';
+import { TUNED } from '../protocol/tuned.ts';
 
 /** What one failed request costs, in ms: the user retries or gives up, so it is worse than slow. */
-export const ERROR_PENALTY_MS = 1000;
+export const ERROR_PENALTY_MS = TUNED.errorPenaltyMs;
 
 /** Expected cost of one request sent to the subset: its latency, with failures at the penalty. */
 export function effectiveLatencyMs(observation: SubsetObservation, errorPenaltyMs = ERROR_PENALTY_MS): number {

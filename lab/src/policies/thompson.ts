@@ -1,13 +1,14 @@
 // Thompson sampling: draws each subset's log-latency from its posterior (Kalman-tracked) and
 // moves the weights halfway toward the probability of each subset being the fastest
 // (probability matching). Seeded, so runs are reproducible.
+import { TUNED } from '../protocol/tuned.ts';
 import { Random } from '../core/random.ts';
 import { LogLatencyTracker } from './log-latency-tracker.ts';
 import type { PolicyDefinition } from './policy.ts';
 import { currentShares, observationsBySubset, toWeights } from './scoring.ts';
 
-const DRAWS = 256;
-const SMOOTHING = 0.5;
+const DRAWS = TUNED.thompson.draws;
+const SMOOTHING = TUNED.thompson.smoothing;
 
 export const thompsonPolicy: PolicyDefinition = {
   name: 'thompson',

@@ -2,15 +2,16 @@
 // uncertainty; the index is the optimistic (lower) bound of latency, so a subset seen through
 // little traffic gets the benefit of the doubt. The subset with the best index takes a share
 // of the others' traffic that grows with its lead (not all of it: subsets have a capacity).
+import { TUNED } from '../protocol/tuned.ts';
 import { LogLatencyTracker } from './log-latency-tracker.ts';
 import type { PolicyDefinition } from './policy.ts';
 import { currentShares, observationsBySubset, toWeights } from './scoring.ts';
 
-const EXPLORATION = 1.5;
+const EXPLORATION = TUNED.ucb.exploration;
 /** Largest fraction of the others' traffic the leader takes in one decision. */
-const MAX_TRANSFER = 0.5;
+const MAX_TRANSFER = TUNED.ucb.maxTransfer;
 /** Lead (in log-latency) at which the transfer is tanh(1) of the maximum. */
-const LEAD_SCALE = 0.25;
+const LEAD_SCALE = TUNED.ucb.leadScale;
 
 export const ucbPolicy: PolicyDefinition = {
   name: 'ucb',

@@ -2,16 +2,17 @@
 // neighbour) and recovers at 240 s. Static 50/50 overloads it; a good policy moves traffic away
 // within a few intervals, then back.
 import { Random } from '../core/random.ts';
-import { conditionsFrom, DEFAULT_CONTROL, driftingServiceTime, productSubsets, type Scenario } from './scenario.ts';
+import { conditionsFrom, DEFAULT_CONTROL, driftingServiceTime, productSubsets, WARMUP_SECONDS, type Scenario } from './scenario.ts';
 
-const DEGRADE_AT = 120;
-const RECOVER_AT = 240;
+const DEGRADE_AT = 600;
+const RECOVER_AT = 1200;
 const SLOWDOWN = 4;
 
 export const degradation: Scenario = {
   name: 'degradation',
+  set: 'tuning',
   title: 'Degradation of one version, then recovery',
-  description: `v1 ~20 ms, v2 ~14 ms per request (drifting), Poisson 400 req/s for 360 s; v2 is ${SLOWDOWN}x slower from ${DEGRADE_AT} s to ${RECOVER_AT} s.`,
+  description: `v1 ~20 ms, v2 ~14 ms per request (drifting), Poisson 400 req/s for 1800 s; v2 is ${SLOWDOWN}x slower from ${DEGRADE_AT} s to ${RECOVER_AT} s.`,
   control: DEFAULT_CONTROL,
   changes: [
     { atSeconds: DEGRADE_AT, subset: 'v2', direction: 'away', label: `v2 ${SLOWDOWN}x slower` },
@@ -22,8 +23,8 @@ export const degradation: Scenario = {
     const v1 = driftingServiceTime(random.fork());
     const v2 = driftingServiceTime(random.fork());
     return {
-      durationSeconds: 360,
-      warmupSeconds: 20,
+      durationSeconds: 1800,
+      warmupSeconds: WARMUP_SECONDS,
       subsets: productSubsets(),
       arrivals: { kind: 'poisson', ratePerSecond: 400 },
       serviceTime: { kind: 'exponential' },

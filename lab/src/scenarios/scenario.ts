@@ -1,5 +1,6 @@
 // A scenario: a model of the product-service subsets under some load and events, the control
 // loop's timing, and the moments at which a good controller should react.
+import { MESH_TELEMETRY } from '../core/mesh.ts';
 import type { Random } from '../core/random.ts';
 import type { ControlSettings, SimulationModel, SubsetConditions, SubsetModel } from '../simulator/model.ts';
 
@@ -11,21 +12,32 @@ export interface ScenarioChange {
   readonly label: string;
 }
 
+/**
+ * Which evaluation a scenario belongs to: constants may be tuned on 'tuning' scenarios only;
+ * 'held-out' scenarios are run once the constants are frozen, on fresh seeds.
+ */
+export type ScenarioSet = 'tuning' | 'held-out';
+
 export interface Scenario {
   readonly name: string;
+  readonly set: ScenarioSet;
   readonly title: string;
   readonly description: string;
   readonly control: ControlSettings;
   readonly changes: readonly ScenarioChange[];
+  /**
+   * 'static-optimal': the subsets are alike, so the manifest's even split is already right;
+   * 'persistent-heterogeneity': one subset is steadily or lastingly slower.
+   */
+  readonly tags?: readonly ('static-optimal' | 'persistent-heterogeneity')[];
   build(seed: number): SimulationModel;
 }
 
-/**
- * The lab's usual control timing (simulated seconds): a decision every 5 s on the last 10 s,
- * applied 1 s later. Against 2-minute events this is the proportion of a 30 s interval against
- * 12-minute events in a cluster; the degradation report also scores other intervals.
- */
-export const DEFAULT_CONTROL: ControlSettings = { intervalSeconds: 5, windowSeconds: 10, actuationDelaySeconds: 1 };
+/** The mesh's timing in real seconds, the same object the controller's defaults come from. */
+export const DEFAULT_CONTROL: ControlSettings = MESH_TELEMETRY;
+
+/** Scored after this much traffic (the first windows fill up). */
+export const WARMUP_SECONDS = 60;
 
 /** product-service's two versions: 4 pods each, 2 requests served at once per pod. */
 export function productSubsets(): SubsetModel[] {
@@ -40,7 +52,7 @@ export function productSubsets(): SubsetModel[] {
  * Slow drift of a service time: a mean-reverting random walk of its logarithm (about +-10%),
  * one step per simulated second, from its own seeded stream.
  */
-export function driftingServiceTime(random: Random, reversion = 0.02, volatility = 0.02): (seconds: number) => number {
+export function driftingServiceTime(random: Random, reversion = 0.005, volatility = 0.01): (seconds: number) => number {
   let logFactor = 0;
   let lastSecond = -1;
   return (seconds) => {

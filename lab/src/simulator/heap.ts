@@ -1,59 +1,75 @@
-// A binary min-heap of completion events on typed arrays: time, the request's arrival time,
-// and a tag (pod and client proxy). No allocation per event.
+// A binary min-heap of events on typed arrays: time, the attempt's start, the request's origin
+// (first arrival), a tag (pod and client proxy) and a meta word (attempt number, flags).
+// No allocation per event.
 
-export class CompletionHeap {
+export class EventHeap {
   private times: Float64Array;
-  private arrivals: Float64Array;
+  private starts: Float64Array;
+  private origins: Float64Array;
   private tags: Int32Array;
+  private metas: Int32Array;
   size = 0;
 
   constructor(capacity: number) {
-    this.times = new Float64Array(Math.max(16, capacity));
-    this.arrivals = new Float64Array(this.times.length);
-    this.tags = new Int32Array(this.times.length);
+    const n = Math.max(16, capacity);
+    this.times = new Float64Array(n);
+    this.starts = new Float64Array(n);
+    this.origins = new Float64Array(n);
+    this.tags = new Int32Array(n);
+    this.metas = new Int32Array(n);
   }
 
   topTime(): number {
     return this.size > 0 ? (this.times[0] as number) : Infinity;
   }
 
-  topArrival(): number {
-    return this.arrivals[0] as number;
+  topStart(): number {
+    return this.starts[0] as number;
+  }
+
+  topOrigin(): number {
+    return this.origins[0] as number;
   }
 
   topTag(): number {
     return this.tags[0] as number;
   }
 
-  push(time: number, arrival: number, tag: number): void {
+  topMeta(): number {
+    return this.metas[0] as number;
+  }
+
+  push(time: number, start: number, origin: number, tag: number, meta: number): void {
     if (this.size === this.times.length) this.grow();
-    const times = this.times;
-    const arrivals = this.arrivals;
-    const tags = this.tags;
+    const { times, starts, origins, tags, metas } = this;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const parentTime = times[parent] as number;
       if (parentTime <= time) break;
       times[i] = parentTime;
-      arrivals[i] = arrivals[parent] as number;
+      starts[i] = starts[parent] as number;
+      origins[i] = origins[parent] as number;
       tags[i] = tags[parent] as number;
+      metas[i] = metas[parent] as number;
       i = parent;
     }
     times[i] = time;
-    arrivals[i] = arrival;
+    starts[i] = start;
+    origins[i] = origin;
     tags[i] = tag;
+    metas[i] = meta;
   }
 
   pop(): void {
-    const times = this.times;
-    const arrivals = this.arrivals;
-    const tags = this.tags;
+    const { times, starts, origins, tags, metas } = this;
     const last = --this.size;
     if (last === 0) return;
     const time = times[last] as number;
-    const arrival = arrivals[last] as number;
+    const start = starts[last] as number;
+    const origin = origins[last] as number;
     const tag = tags[last] as number;
+    const meta = metas[last] as number;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
@@ -61,13 +77,17 @@ export class CompletionHeap {
       if (child + 1 < last && (times[child + 1] as number) < (times[child] as number)) child++;
       if ((times[child] as number) >= time) break;
       times[i] = times[child] as number;
-      arrivals[i] = arrivals[child] as number;
+      starts[i] = starts[child] as number;
+      origins[i] = origins[child] as number;
       tags[i] = tags[child] as number;
+      metas[i] = metas[child] as number;
       i = child;
     }
     times[i] = time;
-    arrivals[i] = arrival;
+    starts[i] = start;
+    origins[i] = origin;
     tags[i] = tag;
+    metas[i] = meta;
   }
 
   private grow(): void {
@@ -77,7 +97,9 @@ export class CompletionHeap {
       return next;
     };
     this.times = grow(this.times, (n) => new Float64Array(n));
-    this.arrivals = grow(this.arrivals, (n) => new Float64Array(n));
+    this.starts = grow(this.starts, (n) => new Float64Array(n));
+    this.origins = grow(this.origins, (n) => new Float64Array(n));
     this.tags = grow(this.tags, (n) => new Int32Array(n));
+    this.metas = grow(this.metas, (n) => new Int32Array(n));
   }
 }

@@ -40,7 +40,7 @@ export class IstioPrometheusTelemetry {
     try {
       const q = this.queries;
       results = await Promise.all(
-        [q.requests, q.errors, q.latencySum, q.latencyCount, q.buckets, q.newestSample].map((query) =>
+        [q.requests, q.errors, q.latencySum, q.latencyCount, q.buckets, q.newestSample, q.pods].map((query) =>
           this.client.queryVector(query, nowSeconds),
         ),
       );
@@ -48,16 +48,16 @@ export class IstioPrometheusTelemetry {
       const message = error instanceof Error ? error.message : String(error);
       return { observations: subsets.map((s) => missingObservation(s, 'no-data', message, windowSeconds)), error: message };
     }
-    const [requests, errors, latencySum, latencyCount, buckets, newest] = results as [
-      VectorSample[], VectorSample[], VectorSample[], VectorSample[], VectorSample[], VectorSample[],
+    const [requests, errors, latencySum, latencyCount, buckets, newest, pods] = results as [
+      VectorSample[], VectorSample[], VectorSample[], VectorSample[], VectorSample[], VectorSample[], VectorSample[],
     ];
-    return { observations: subsets.map((subset) => this.observeSubset(subset, nowSeconds, { requests, errors, latencySum, latencyCount, buckets, newest })) };
+    return { observations: subsets.map((subset) => this.observeSubset(subset, nowSeconds, { requests, errors, latencySum, latencyCount, buckets, newest, pods })) };
   }
 
   private observeSubset(
     subset: string,
     nowSeconds: number,
-    r: Record<'requests' | 'errors' | 'latencySum' | 'latencyCount' | 'buckets' | 'newest', VectorSample[]>,
+    r: Record<'requests' | 'errors' | 'latencySum' | 'latencyCount' | 'buckets' | 'newest' | 'pods', VectorSample[]>,
   ): SubsetObservation {
     const { windowSeconds, staleAfterSeconds, selector } = this.options;
     const of = (samples: VectorSample[]): number | undefined => samples.find((s) => s.labels.destination_version === subset)?.value;
@@ -78,6 +78,7 @@ export class IstioPrometheusTelemetry {
       // Mean latency from the histogram's own sum and count (the same requests).
       latencySumMs: count > 0 ? (sum / count) * requests : NaN,
       buckets: bucketsOf(r.buckets, subset),
+      pods: of(r.pods) ?? NaN,
     });
   }
 }

@@ -16,6 +16,8 @@ export interface IstioQueries {
   readonly latencyCount: string;
   readonly buckets: string;
   readonly newestSample: string;
+  /** Pods whose sidecar exports the series now (Prometheus adds `pod` from the scrape target; a stopped pod's series go stale at once). */
+  readonly pods: string;
 }
 
 /** A PromQL double-quoted string literal. */
@@ -40,5 +42,6 @@ export function istioQueries(selector: IstioSelector, windowSeconds: number): Is
     latencyCount: increaseBy('istio_request_duration_milliseconds_count', 'destination_version'),
     buckets: increaseBy('istio_request_duration_milliseconds_bucket', 'destination_version, le'),
     newestSample: `max by (destination_version) (timestamp(istio_requests_total{${labels}}))`,
+    pods: `count by (destination_version) (group by (destination_version, pod) (istio_requests_total{${labels}}))`,
   };
 }
