@@ -12,6 +12,7 @@ import { ISTIO_VERSION } from '../lib/versions.ts';
 import { isolateManifest, makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
 import { startRegistry, type RegistryServer } from './registry-server.ts';
 import { writeStandIn } from './strict-stand-in.ts';
+import { lockNodePort } from './standins/node-port-lock.ts';
 
 const SKIPPED = new Set(['node_modules', '.git', 'dist', 'results', 'testenv', '.testenv', 'ci', 'scripts']);
 const ADDONS = ['prometheus', 'grafana', 'kiali'];
@@ -130,6 +131,8 @@ export async function startEndToEnd(namespacePrefix = 'shopmesh-e2e'): Promise<E
   const root = repositoryCopy(namespace);
   const tools = standIns();
   let createdIngress = false;
+  // The ingress gateway Service is cluster-wide: one test run at a time uses it.
+  const nodePortLock = await lockNodePort();
   const cleanup = async (): Promise<void> => {
     await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     if (createdIngress) await kube.core.deleteNamespacedService({ name: 'istio-ingressgateway', namespace: 'istio-system' }).catch(() => undefined);
@@ -139,6 +142,7 @@ export async function startEndToEnd(namespacePrefix = 'shopmesh-e2e'): Promise<E
     await registry.stop();
     removeTree(root);
     removeTree(tools);
+    nodePortLock.kill();
   };
   try {
     createdIngress = await ensureIngressGateway(kube);

@@ -18,11 +18,13 @@ import { realNode } from '../../../packages/testkit/src/real-node.ts';
 import { isStatus, type Kube } from '../../lib/kube.ts';
 import { makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from '../fixtures.ts';
 import { repositoryCopy, runPipeline, type Run } from '../pipeline-harness.ts';
+import { lockNodePort } from './node-port-lock.ts';
 import { writeRealNodeStandIns } from './tools.ts';
 
 const exec = promisify(execFile);
 export const IMAGE_MAP = join(REPO_ROOT, 'testenv/images/image-map.yaml');
-export const GATEWAY_NODE_PORT = 30000;
+export { GATEWAY_NODE_PORT } from './node-port-lock.ts';
+import { GATEWAY_NODE_PORT } from './node-port-lock.ts';
 /** Namespaces of shops left running by earlier runs carry this label; the next run removes them. */
 export const SHOP_LABEL = 'shopmesh.dev/pipeline-real-node';
 const ISTIO_NS = 'istio-system';
@@ -40,20 +42,6 @@ export interface RealNodeRun {
   start(): ChildProcess;
   /** Leaves the shop running (namespace labelled for the next run to replace) or removes it. */
   finish(keepShop: boolean): Promise<void>;
-}
-
-/** flock on a file of the test environment: one holder of NodePort 30000 at a time; kill() releases it. */
-async function lockNodePort(): Promise<ChildProcess> {
-  const home = server('SHOPMESH_TESTENV_HOME') ?? '/tmp';
-  const holder = spawn('flock', ['-x', '-o', join(home, 'run', `nodeport-${GATEWAY_NODE_PORT}.lock`), '-c', 'echo locked; exec cat'], {
-    // The lock lasts as long as this process keeps the pipe open (it ends with the process, too).
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout?.once('data', () => resolve());
-    holder.once('exit', (code) => reject(new Error(`flock exited ${code}`)));
-  });
-  return holder;
 }
 
 /** The infrastructure stand-in images of the image map, handed to the node (a developer's step too). */
