@@ -86,7 +86,7 @@ function printReports(reports: readonly RunReport[]): void {
     const outcomes: [string, readonly string[]][] = [
       ['images rebuilt', item.built],
       ['images taken from the local Docker engine', item.fromEngine],
-      ['images already in the registry', item.alreadyInRegistry],
+      ['images already on the target (node or registry)', item.alreadyInRegistry],
       ['Deployments rolled', item.rolled],
     ];
     for (const [title, list] of outcomes) console.log(`  ${`${title}:`.padEnd(44)}${names(list)}`);
