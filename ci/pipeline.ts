@@ -1,6 +1,7 @@
 // The pipeline: from source to a running, meshed shop. `dagger run npx tsx ci/pipeline.ts` (or plain
 // `npx tsx ci/pipeline.ts`, where the Dagger SDK starts its own engine). Stages in order; on a
-// failure, diagnostics of the namespace; always a summary table; exit 0 only when all passed.
+// failure, diagnostics of the namespace; always a summary table; exit 0 only when all passed
+// (1: a stage failed, 2: bad usage, 3: preflight: a tool is missing, too old or not working).
 //
 // Order: preflight, validate, cluster, build, deploy, smoke. The cluster comes before the build
 // (ARCHITECTURE.md lists build first) because the build loads images into the kind nodes and skips
@@ -18,7 +19,7 @@ import { readAdminCredentials, runClusterStage } from './steps/cluster.ts';
 import { runDeployStage } from './steps/deploy.ts';
 import { runDiagnose } from './steps/diagnose.ts';
 import { runPlan } from './steps/plan.ts';
-import { runPreflight } from './steps/preflight.ts';
+import { PREFLIGHT_EXIT_CODE, runPreflight } from './steps/preflight.ts';
 import { runSmokeScenario, SmokeClient } from './steps/smoke.ts';
 import { runValidateStage } from './steps/validate.ts';
 
@@ -191,7 +192,7 @@ export async function runPipeline(options: PipelineOptions, log: Log, root = ROO
   const total = records.reduce((sum, record) => sum + record.ms, 0);
   if (failed) {
     log.line(`pipeline FAILED at ${failed.name} (${formatDuration(total)})`);
-    return 1;
+    return failed.name === 'preflight' ? PREFLIGHT_EXIT_CODE : 1;
   }
   log.line(`pipeline passed in ${formatDuration(total)}`);
   log.line(`shop: ${options.gatewayUrl}/products/ ; dashboards: istioctl dashboard prometheus | grafana | kiali`);
@@ -214,8 +215,15 @@ export async function main(argv: readonly string[], log = new Log()): Promise<nu
   if (options.command === 'validate') return runValidateCli(options.validateArgs);
   try {
     if (options.command === 'diagnose') {
-      const kube = connectKube({ kubeconfig: options.kubeconfig, context: kubeContext(options) });
-      await runDiagnose(kube, options.namespace, log.child('diagnose'));
+      // Run after a failure (Jenkins' post step), possibly before any cluster exists: an
+      // unreachable cluster is reported, not a second failure.
+      const diagnoseLog = log.child('diagnose');
+      try {
+        const kube = connectKube({ kubeconfig: options.kubeconfig, context: kubeContext(options) });
+        await runDiagnose(kube, options.namespace, diagnoseLog);
+      } catch (error) {
+        diagnoseLog.line(`no cluster to diagnose (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+      }
       return 0;
     }
     return await runPipeline(options, log, options.root ? resolve(options.root) : ROOT);

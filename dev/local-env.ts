@@ -31,7 +31,7 @@ export function storeKind(workload: Workload): StoreKind | undefined {
   if (/(^|\/)postgres:/.test(image)) return 'postgres';
   if (/(^|\/)redis:/.test(image)) return 'redis';
   if (/kafka/.test(image)) return 'kafka';
-  if (/elasticsearch/.test(image)) return 'elasticsearch';
+  if (/elasticsearch|opensearch/.test(image)) return 'elasticsearch';
   if (/zookeeper/.test(image)) return 'zookeeper';
   return undefined;
 }

@@ -1,12 +1,13 @@
 // The gateway of the inner loop: one port (13000, like the cluster's) where each request is routed
-// as main-routing-vs routes it — first matching `uri.prefix`, prefix rewritten, weighted split
-// between destinations, or the route's own `directResponse` — to a local process or a compose
-// container. Errors name the upstream.
+// as main-routing-vs routes it — first matching `uri.prefix` (or `uri.exact`), prefix rewritten,
+// weighted split between destinations, or the route's own `directResponse` — to a local process or
+// a compose container, except the paths the mesh's DENY AuthorizationPolicy keeps from the ingress
+// gateway (403). Errors name the upstream.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createProxyServer } from 'http-proxy-3';
-import { matchRoute, rewritePath, type Route, type RouteDestination } from './routes.ts';
+import { isDenied, matchRoute, rewritePath, type Route, type RouteDestination } from './routes.ts';
 
 /** Where the process (or container) of a workload answers, e.g. `http://127.0.0.1:3002`. */
 export type UpstreamResolver = (workload: string, destination: RouteDestination) => string;
@@ -59,17 +60,25 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
       proxyReq.destroy(new UpstreamTimeoutError(`no answer within ${timeoutMs} ms`)),
     );
   });
+  const answered = new WeakSet<IncomingMessage>();
   proxy.on('proxyRes', (proxyRes, req) => {
+    answered.add(req);
     const upstream = chosen.get(req);
     if (upstream) proxyRes.headers[UPSTREAM_HEADER] = upstream.workload;
+    // Hop-by-hop: the upstream closing its connection to us says nothing about the client's.
+    delete proxyRes.headers.connection;
+    delete proxyRes.headers['keep-alive'];
+    // An upstream may answer before the body is all sent (a 413): read and drop the rest, so the
+    // client's connection stays usable for its next request.
+    if (!req.complete) req.resume();
   });
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const originalUrl = req.url ?? '/';
-    const route = matchRoute(options.routes, originalUrl);
+    const route = matchRoute(options.routes, originalUrl, req.method);
     if (!route) {
-      const prefixes = options.routes.map((r) => r.prefix).join(', ');
+      const prefixes = [...new Set(options.routes.map((r) => r.prefix))].join(', ');
       sendError(res, 404, 'no_route', `no route matches ${originalUrl.split('?')[0]}; the gateway routes ${prefixes}`);
       options.log?.(`${req.method} ${originalUrl} -> no route 404`);
       return;
@@ -81,9 +90,16 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
       options.log?.(`${req.method} ${originalUrl} -> ${route.name} direct ${status}`);
       return;
     }
+    const rewritten = rewritePath(route, originalUrl);
+    if (isDenied(route, rewritten)) {
+      // The mesh's DENY AuthorizationPolicy for the ingress identity answers 403 here too.
+      sendError(res, 403, 'forbidden', `${originalUrl.split('?')[0]} is not reachable through the gateway`);
+      options.log?.(`${req.method} ${originalUrl} -> denied 403`);
+      return;
+    }
     const upstream = pick(route);
     chosen.set(req, upstream);
-    req.url = rewritePath(route, originalUrl);
+    req.url = rewritten;
     res.on('finish', () =>
       options.log?.(
         `${req.method} ${originalUrl} -> ${upstream.workload} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`,
@@ -92,6 +108,9 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
     proxy.web(req, res, { target: upstream.target }, (error) => {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       const name = `${upstream.workload} (${upstream.target}${req.url})`;
+      // The upstream answered early and closed while the body was still being sent: that write
+      // failing is expected, and the answer is already on its way to the client.
+      if (answered.has(req) && (code === 'EPIPE' || code === 'ECONNRESET')) return;
       if (res.headersSent) {
         res.destroy(error);
       } else if (error instanceof UpstreamTimeoutError) {
@@ -106,7 +125,7 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
   const server = createServer(handle);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const route = matchRoute(options.routes, req.url ?? '/');
-    if (!route || route.directResponse) return void socket.destroy();
+    if (!route || route.directResponse || isDenied(route, rewritePath(route, req.url ?? '/'))) return void socket.destroy();
     const upstream = pick(route);
     req.url = rewritePath(route, req.url ?? '/');
     proxy.ws(req, socket, head, { target: upstream.target }, () => socket.destroy());

@@ -47,6 +47,15 @@ export interface Route {
   name: string;
   /** The matched `uri.prefix` (`/auth/`). */
   prefix: string;
+  /** Paths matched exactly (`uri.exact`, e.g. `/auth` without its slash), rewritten like the prefix. */
+  exact?: string[];
+  /** Only these methods (`method.exact`), when the route names them (the non-idempotent POST routes). */
+  methods?: string[];
+  /**
+   * Paths (after the rewrite) that the ingress gateway may not reach on this route's workloads: the
+   * DENY AuthorizationPolicies for the ingress identity (`/metrics`, `/readyz`, `/healthz`).
+   */
+  denied?: PathPattern[];
   /** What the prefix is rewritten to (`/`). */
   rewrite: string;
   /** Upstream answer deadline (the route's `timeout`), if the route sets one. */
@@ -56,6 +65,12 @@ export interface Route {
   /** The gateway's own answer (`directResponse`): such a route reaches no service. */
   directResponse?: { status: number; body: string };
 }
+
+/** An AuthorizationPolicy path: exact, `prefix*`, `*suffix` or `*`. */
+export type PathPattern = string;
+
+/** The ingress gateway's mesh identity, as AuthorizationPolicies name it. */
+export const INGRESS_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
 
 export interface Topology {
   /** Our services' workloads (app-manifests.yaml), in file order. */
@@ -90,9 +105,10 @@ export function buildTopology(manifests: { app: LoadedManifest[]; infra: LoadedM
   const services = all.filter(isKind('Service')).map((m) => toClusterService(m.object as V1Service));
   const secrets = new Map(all.filter(isKind('Secret')).map((m) => secretValues(m.object as V1Secret)));
   const subsets = destinationRuleSubsets(manifests.istio);
+  const denials = ingressDenials(manifests.istio);
   const routes = manifests.istio
     .filter(isKind('VirtualService'))
-    .flatMap((m) => toRoutes(m, { services, workloads: appWorkloads, subsets }));
+    .flatMap((m) => toRoutes(m, { services, workloads: appWorkloads, subsets, denials }));
   return {
     app: appWorkloads,
     infra: manifests.infra.filter(isKind('Deployment')).map(toWorkload),
@@ -161,9 +177,50 @@ function destinationRuleSubsets(istio: LoadedManifest[]): Map<string, Record<str
 const matches = (labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
+interface IngressDenial {
+  /** The policy's workload selector (empty: every workload of the namespace). */
+  selector: Record<string, string>;
+  paths: PathPattern[];
+}
+
+interface AuthorizationRule {
+  from?: { source?: { principals?: string[]; notPrincipals?: string[] } }[];
+  to?: { operation?: { paths?: string[]; methods?: string[] } }[];
+}
+
+/**
+ * The DENY AuthorizationPolicies' rules that apply to the ingress gateway's requests: a rule whose
+ * `from` names the ingress principal, and whose `to` lists paths (for every method).
+ */
+function ingressDenials(istio: LoadedManifest[]): IngressDenial[] {
+  const denials: IngressDenial[] = [];
+  for (const manifest of istio.filter(isKind('AuthorizationPolicy'))) {
+    const spec = (manifest.object.spec ?? {}) as { action?: string; selector?: { matchLabels?: Record<string, string> }; rules?: AuthorizationRule[] };
+    if (spec.action !== 'DENY') continue;
+    for (const rule of spec.rules ?? []) {
+      const fromIngress = (rule.from ?? []).some((f) => f.source?.principals?.includes(INGRESS_PRINCIPAL));
+      if (!fromIngress) continue;
+      const operations = (rule.to ?? []).map((t) => t.operation ?? {});
+      if (operations.some((o) => o.methods?.length)) {
+        throw new Error(`${where(manifest)}: the dev gateway reproduces DENY rules on paths only (no methods)`);
+      }
+      denials.push({ selector: spec.selector?.matchLabels ?? {}, paths: operations.flatMap((o) => o.paths ?? []) });
+    }
+  }
+  return denials;
+}
+
+/** Istio's path patterns: exact, `prefix*`, `*suffix`, or `*`. */
+export function pathMatches(pattern: PathPattern, path: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
+  if (pattern.startsWith('*')) return path.endsWith(pattern.slice(1));
+  return path === pattern;
+}
+
 interface IstioHttpRoute {
   name?: string;
-  match?: { uri?: { prefix?: string; exact?: string; regex?: string } }[];
+  match?: { uri?: { prefix?: string; exact?: string; regex?: string }; method?: { exact?: string } }[];
   rewrite?: { uri?: string };
   timeout?: string;
   route?: { destination: { host: string; subset?: string; port?: { number?: number } }; weight?: number }[];
@@ -172,16 +229,21 @@ interface IstioHttpRoute {
 
 function toRoutes(
   manifest: LoadedManifest,
-  context: { services: ClusterService[]; workloads: Workload[]; subsets: Map<string, Record<string, string>> },
+  context: { services: ClusterService[]; workloads: Workload[]; subsets: Map<string, Record<string, string>>; denials: IngressDenial[] },
 ): Route[] {
   const http = ((manifest.object.spec as { http?: IstioHttpRoute[] } | undefined)?.http ?? []);
   return http.map((entry, index) => {
     const at = `${where(manifest)} http[${index}]`;
-    const prefixes = (entry.match ?? []).map((m) => m.uri?.prefix);
+    const uris = (entry.match ?? []).map((m) => m.uri ?? {});
+    const prefixes = uris.flatMap((u) => (u.prefix !== undefined ? [u.prefix] : []));
+    const exact = uris.flatMap((u) => (u.exact !== undefined ? [u.exact] : []));
     const prefix = prefixes[0];
-    if (prefixes.length !== 1 || prefix === undefined) {
-      throw new Error(`${at}: the dev proxy reproduces exactly one uri.prefix match per route`);
+    if (prefixes.length !== 1 || prefix === undefined || prefixes.length + exact.length !== uris.length) {
+      throw new Error(`${at}: the dev proxy reproduces one uri.prefix match per route, plus uri.exact matches`);
     }
+    const methodSets = new Set((entry.match ?? []).map((m) => m.method?.exact ?? ''));
+    if (methodSets.size !== 1) throw new Error(`${at}: every match of a route must name the same method (or none)`);
+    const method = [...methodSets][0];
     const destinations = (entry.route ?? []).map((target, targetIndex): RouteDestination => {
       const { host, subset } = target.destination;
       const service = context.services.find((s) => s.name === host);
@@ -212,9 +274,15 @@ function toRoutes(
     }
     if (destinations.length === 0) throw new Error(`${at}: no route destination`);
     const timeoutMs = entry.timeout === undefined ? undefined : parseDuration(entry.timeout, at);
+    // A denial applies when its selector takes in every workload the route may reach.
+    const reached = context.workloads.filter((w) => destinations.some((d) => d.workloads.includes(w.name)));
+    const denied = context.denials.filter((d) => reached.every((w) => matches(w.labels, d.selector))).flatMap((d) => d.paths);
     return {
       name: entry.name ?? prefix,
       prefix,
+      exact,
+      ...(method ? { methods: [method] } : {}),
+      denied,
       rewrite: entry.rewrite?.uri ?? prefix,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       destinations,
@@ -230,14 +298,32 @@ function parseDuration(text: string, at: string): number {
   return Number(match[1]) * unit;
 }
 
-/** The route whose prefix matches `path` (first in order, as Istio evaluates them). */
-export function matchRoute(routes: readonly Route[], path: string): Route | undefined {
-  return routes.find((route) => path.startsWith(route.prefix));
+const pathOf = (url: string): string => url.split('?')[0] ?? url;
+
+/**
+ * The route with a prefix or an exact path matching `url`, and the method when the route names
+ * one (first in order, as Istio evaluates them; the query is not part of the path).
+ */
+export function matchRoute(routes: readonly Route[], url: string, method = 'GET'): Route | undefined {
+  const path = pathOf(url);
+  return routes.find(
+    (route) =>
+      (!route.methods || route.methods.includes(method.toUpperCase())) &&
+      (path.startsWith(route.prefix) || (route.exact ?? []).includes(path)),
+  );
 }
 
-/** `path` as the upstream sees it: the matched prefix replaced by the rewrite (query kept). */
+/** `url` as the upstream sees it: the matched prefix (or exact path) replaced by the rewrite (query kept). */
 export function rewritePath(route: Route, url: string): string {
-  return route.rewrite + url.slice(route.prefix.length);
+  const path = pathOf(url);
+  const matched = path.startsWith(route.prefix) ? route.prefix : path;
+  return route.rewrite + url.slice(matched.length);
+}
+
+/** Whether the ingress gateway is denied the (rewritten) `url` on this route. */
+export function isDenied(route: Route, rewrittenUrl: string): boolean {
+  const path = pathOf(rewrittenUrl);
+  return (route.denied ?? []).some((pattern) => pathMatches(pattern, path));
 }
 
 /** The Service that selects a workload's pods (its in-cluster name, e.g. `auth-service-svc`). */

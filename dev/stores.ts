@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { retryRetriable, waitForTopicLeaders } from '../packages/service-kit/src/kafka-admin.ts';
 
 /** What the loop owns in the shared servers, read off the services' local environments. */
 export interface DevData {
@@ -78,13 +79,21 @@ export async function prepareConsumerGroups(groups: DevData['consumerGroups']): 
       if (missing.length > 0) {
         await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
       }
-      const ends = new Map(await Promise.all(EVENT_TOPICS.map(async (topic) => [topic, await admin.fetchTopicOffsets(topic)] as const)));
+      // A new topic (or a freshly formatted broker) answers "not the leader" for a few seconds.
+      await waitForTopicLeaders(admin, EVENT_TOPICS);
+      const ends = new Map(
+        await Promise.all(
+          EVENT_TOPICS.map(async (topic) => [topic, await retryRetriable(`reading the end of ${topic}`, () => admin.fetchTopicOffsets(topic))] as const),
+        ),
+      );
       const fresh: string[] = [];
       for (const { groupId } of groups.filter((g) => g.brokers === brokers)) {
-        const committed = await admin.fetchOffsets({ groupId, topics: [...EVENT_TOPICS] });
+        const committed = await retryRetriable(`reading the offsets of group ${groupId}`, () =>
+          admin.fetchOffsets({ groupId, topics: [...EVENT_TOPICS] }),
+        );
         if (!committed.some(({ partitions }) => partitions.some((p) => Number(p.offset) >= 0))) fresh.push(groupId);
       }
-      await Promise.all(fresh.map((groupId) => commitEnds(kafka, groupId, ends)));
+      await Promise.all(fresh.map((groupId) => retryRetriable(`starting group ${groupId} at the topics' end`, () => commitEnds(kafka, groupId, ends))));
     } finally {
       await admin.disconnect();
     }
@@ -104,6 +113,8 @@ async function commitEnds(kafka: Kafka, groupId: string, ends: Map<string, { par
     await consumer.subscribe({ topics, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       consumer.on(consumer.events.FETCH, () => resolve());
+      // A crash (e.g. a partition whose leader is not serving yet) ends this try instead of hanging.
+      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
       consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
       consumer.pause(topics.map((topic) => ({ topic })));
       for (const [topic, partitions] of ends) {
@@ -144,7 +155,7 @@ export async function wipeDevData(data: DevData, report: (line: string) => void)
     try {
       const known = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
       const groupIds = data.consumerGroups.filter((g) => g.brokers === brokers && known.has(g.groupId)).map((g) => g.groupId);
-      if (groupIds.length > 0) await admin.deleteGroups(groupIds);
+      if (groupIds.length > 0) await retryRetriable('deleting the consumer groups', () => admin.deleteGroups(groupIds));
       for (const groupId of groupIds) report(`deleted consumer group ${groupId}`);
     } finally {
       await admin.disconnect();

@@ -86,7 +86,9 @@ Options:
 
 Environment: CLUSTER_NAME (default lirmm), NAMESPACE (default lirmm-services), NODE_IMAGE (build
 argument of every Dockerfile), SHOPMESH_EXTRA_CA_FILE or NODE_EXTRA_CA_CERTS (CA bundle passed to
-builds as a secret), SHOPMESH_BUILD_NETWORK (docker build --network, e.g. host).`;
+builds as a secret), SHOPMESH_BUILD_NETWORK (docker build --network, e.g. host).
+
+Exit codes: 0 passed, 1 a stage failed, 2 bad usage, 3 preflight (tools missing, too old or not working).`;
 
 /** "600" (seconds), "90s", "10m", "1h" → milliseconds. */
 export function parseDuration(text: string, flag = '--timeout'): number {

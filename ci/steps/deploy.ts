@@ -13,6 +13,7 @@ import { LAB_MANIFEST } from '../lib/image-sources.ts';
 import { apiErrorMessage, type Kube } from '../lib/kube.ts';
 import type { Log } from '../lib/log.ts';
 import { loadManifests } from '../lib/manifests.ts';
+import { withRollsWithHashes } from '../lib/rolls-with.ts';
 import { waitForRollouts, type WorkloadRef } from '../lib/rollout.ts';
 import { WORKLOAD_KINDS, type BackoffPolicy, type WorkloadKind } from '../lib/workloads.ts';
 import { FIELD_MANAGER, IMAGE_REPOSITORY_PREFIX } from '../lib/versions.ts';
@@ -168,7 +169,9 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
     replacements.push(...mapped.replacements);
     return mapped.objects;
   };
-  const infra = mapImages(await loadObjects(root, [INFRA_MANIFESTS], namespace));
+  // Kafka carries a hash of ZooKeeper's pod template (as applied, after the image map), so a new
+  // ZooKeeper pod brings a new Kafka pod.
+  const infra = withRollsWithHashes(mapImages(await loadObjects(root, [INFRA_MANIFESTS], namespace)));
   const infraApplied = await applyObjects(kube, infra);
   reportApplied(log, 'infra', infraApplied);
   log.line('waiting for the infrastructure to be ready');
@@ -176,7 +179,7 @@ export async function runDeployStage(input: DeployStageInput): Promise<DeploySta
 
   const refs = await resolveImageRefs(kube, input.images, input.only, namespace, log);
   const appPaths = [APP_MANIFESTS, ISTIO_MANIFESTS, ...(input.withLab ? [LAB_MANIFEST] : [])];
-  const apps = mapImages(withImageRefs(await loadObjects(root, appPaths, namespace), refs));
+  const apps = withRollsWithHashes(mapImages(withImageRefs(await loadObjects(root, appPaths, namespace), refs)));
   for (const entry of unusedEntries(input.imageMap, replacements)) {
     log.line(`image map ${input.imageMap?.file}:${entry.line}: warning: no container of the manifests uses ${entry.from}`);
   }

@@ -81,20 +81,53 @@ async function toolVersion(name: ToolRequirement['name']): Promise<string> {
   }
 }
 
+/** Exit code of the pipeline when preflight fails: a tool is missing, too old or not working. */
+export const PREFLIGHT_EXIT_CODE = 3;
+
+/** One or more tools missing, too old or not working; the message lists every one of them. */
 export class MissingToolsError extends Error {}
 
+/** The oldest version that works; an older one is a preflight failure (kubectl, dagger: none). */
+export const MINIMUM_VERSIONS: Partial<Record<ToolRequirement['name'], string>> = {
+  docker: '20.10',
+  kind: TESTED_TOOL_VERSIONS.kind,
+  istioctl: ISTIO_VERSION,
+};
+
+/** The first dotted version number in a tool's output (`kind v0.30.0 go1.24 linux/amd64` -> 0.30.0). */
+export function versionNumber(text: string): number[] | undefined {
+  const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
+}
+
+/** Negative when a < b. */
+export function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+const NOT_WORKING_HINT: Partial<Record<ToolRequirement['name'], string>> = {
+  docker: 'start the Docker daemon (systemctl start docker, or Docker Desktop), or point DOCKER_HOST at one you can reach',
+};
+
+/** The tools the options need, checked all at once: every problem is reported together. */
 export async function runPreflight(options: PipelineOptions, log: Log): Promise<string> {
-  const missing: ToolRequirement[] = [];
+  const problems: string[] = [];
   const found: string[] = [];
   for (const tool of requiredTools(options)) {
     const path = tool.name === 'docker' ? findOnPath(dockerCli()) : findOnPath(tool.name);
+    const minimum = MINIMUM_VERSIONS[tool.name];
+    const wanted = `${tool.name} ${minimum ?? TESTED_TOOL_VERSIONS[tool.name]}${minimum && tool.name !== 'istioctl' ? '+' : ''}`;
     if (!path) {
       if (tool.name === 'dagger') {
         log.line('dagger CLI not on PATH: the SDK will download its pinned CLI and start an engine in Docker (needs internet)');
       } else if (tool.optional) {
         log.line(`${tool.name}: not found (optional: ${tool.why})`);
       } else {
-        missing.push(tool);
+        problems.push(`  ${wanted} (${tool.why}): not found; ${tool.install}`);
       }
       continue;
     }
@@ -106,9 +139,17 @@ export async function runPreflight(options: PipelineOptions, log: Log): Promise<
         log.line(`${tool.name}: ${path}, version unknown`);
         continue;
       }
-      throw new Error(`${tool.name} (${path}) does not work: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`);
+      const why = (error as Error).message.split('\n').filter(Boolean).slice(0, 3).join(' ');
+      problems.push(`  ${wanted} (${tool.why}): ${path} does not work (${why}); ${NOT_WORKING_HINT[tool.name] ?? tool.install}`);
+      continue;
     }
     log.line(`${tool.name}: ${version} (${path}; tested with ${TESTED_TOOL_VERSIONS[tool.name]})`);
+    const have = versionNumber(version);
+    const least = minimum ? versionNumber(minimum) : undefined;
+    if (have && least && compareVersions(have, least) < 0) {
+      problems.push(`  ${wanted} (${tool.why}): found ${version}, too old; ${tool.install}`);
+      continue;
+    }
     if (tool.name === 'istioctl' && version !== ISTIO_VERSION) {
       log.line(`warning: istioctl ${version} is not the pinned Istio ${ISTIO_VERSION}; install that version (${INSTALL.istioctl})`);
     }
@@ -118,9 +159,8 @@ export async function runPreflight(options: PipelineOptions, log: Log): Promise<
   if (options.builder === 'dagger' && !options.skipBuild && process.env.DAGGER_SESSION_PORT) {
     log.line(`dagger: session from dagger run (port ${process.env.DAGGER_SESSION_PORT})`);
   }
-  if (missing.length > 0) {
-    const lines = missing.map((tool) => `  ${tool.name} (${tool.why}): ${tool.install}`);
-    throw new MissingToolsError(`missing tools:\n${lines.join('\n')}`);
+  if (problems.length > 0) {
+    throw new MissingToolsError(`${problems.length} tool${problems.length > 1 ? 's' : ''} missing, too old or not working:\n${problems.join('\n')}`);
   }
   return found.join(', ');
 }

@@ -71,9 +71,8 @@ build.after(async () => {
   if (tiny) removeTree(tiny);
 });
 
-build('a real service image (the first of services/) is built from its Dockerfile and pushed; the next run finds it and skips it', async () => {
-  if (!registry) return;
-  const target: ImageTarget = { kind: 'registry', registry: registry.address };
+(registry ? build : build.skip)('a real service image (the first of services/) is built from its Dockerfile and pushed; the next run finds it and skips it', async () => {
+  const target: ImageTarget = { kind: 'registry', registry: registry!.address };
   const [image] = await planned(REPO_ROOT, target, ['auth-service']);
   if (!image) throw new Error('services/auth-service/Dockerfile is missing');
   // A tag left by an earlier run would be pushed without a build: untag it (the layer cache stays).
@@ -89,9 +88,8 @@ build('a real service image (the first of services/) is built from its Dockerfil
   assert.ok(second.lines.some((line) => line.includes('already present, skipped')));
 });
 
-build('at most --jobs images build at the same time, and they do build side by side', async () => {
-  if (!registry) return;
-  const target: ImageTarget = { kind: 'registry', registry: registry.address };
+(registry ? build : build.skip)('at most --jobs images build at the same time, and they do build side by side', async () => {
+  const target: ImageTarget = { kind: 'registry', registry: registry!.address };
   const images = await planned(tiny, target);
   assert.is(images.length, 4);
   const real = dockerBuilder('host');
@@ -114,8 +112,7 @@ build('at most --jobs images build at the same time, and they do build side by s
   for (const image of images) assert.ok(await registryHasImage(image.ref), image.ref);
 });
 
-build('an image already in the local engine is pushed to a registry that lacks it, without a rebuild', async () => {
-  if (!registry) return;
+(registry ? build : build.skip)('an image already in the local engine is pushed to a registry that lacks it, without a rebuild', async () => {
   const other = await startRegistry();
   if (!other) return;
   try {
@@ -155,8 +152,7 @@ fi
 exec "$SHOPMESH_REAL_DOCKER" "$@"
 `;
 
-build('kind target (kind and the nodes\' crictl: recording stand-ins): built, loaded into the nodes that lack it, then skipped', async () => {
-  if (!registry) return;
+(registry ? build : build.skip)('kind target (kind and the nodes\' crictl: recording stand-ins): built, loaded into the nodes that lack it, then skipped', async () => {
   const work = makeTree({ 'bin/kind': KIND_STAND_IN, 'bin/docker': DOCKER_STAND_IN, 'commands.log': '', 'nodes/lirmm-worker2': '' });
   const saved = { PATH: process.env.PATH, DOCKER_CLI: process.env.DOCKER_CLI };
   try {

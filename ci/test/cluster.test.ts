@@ -149,8 +149,7 @@ cluster.after(async () => {
   removeTree(work);
 });
 
-cluster('first run: kind create cluster from kind-cluster-config.yaml, istioctl install (no istiod yet), then the API parts', async () => {
-  if (!target) return;
+(target ? cluster : cluster.skip)('first run: kind create cluster from kind-cluster-config.yaml, istioctl install (no istiod yet), then the API parts', async () => {
   const run = await stage();
   assert.equal(run.commands, [
     'kind get clusters',
@@ -185,8 +184,7 @@ cluster('first run: kind create cluster from kind-cluster-config.yaml, istioctl 
   assert.ok(run.lines.some((line) => line.includes("jsonpath='{.data.ADMIN_PASSWORD}'")), 'says where to read the admin password');
 });
 
-cluster('second run, istiod healthy at the pinned version: the cluster is reused, nothing is installed, the Secret is kept', async () => {
-  if (!target) return;
+(target ? cluster : cluster.skip)('second run, istiod healthy at the pinned version: the cluster is reused, nothing is installed, the Secret is kept', async () => {
   const secretBefore = await kube.core.readNamespacedSecret({ name: 'auth-service-secrets', namespace });
   // What `istioctl install` leaves: istiod at the pinned version (kwok makes it Available).
   await applyObjects(kube, [
@@ -215,8 +213,7 @@ cluster('second run, istiod healthy at the pinned version: the cluster is reused
   assert.is(secretAfter.metadata?.resourceVersion, secretBefore.metadata?.resourceVersion);
 });
 
-cluster('--recreate deletes the cluster first and creates it again', async () => {
-  if (!target) return;
+(target ? cluster : cluster.skip)('--recreate deletes the cluster first and creates it again', async () => {
   const run = await stage('--recreate');
   assert.equal(run.commands, [
     'kind get clusters',
@@ -226,10 +223,9 @@ cluster('--recreate deletes the cluster first and creates it again', async () =>
   assert.match(run.note, 'kind recreated');
 });
 
-cluster('an existing cluster whose context is missing from the kubeconfig gets it back with kind export kubeconfig', async () => {
-  if (!target) return;
+(target ? cluster : cluster.skip)('an existing cluster whose context is missing from the kubeconfig gets it back with kind export kubeconfig', async () => {
   const elsewhere = join(work, 'other-kubeconfig');
-  writeFileSync(elsewhere, readFileSync(target.kubeconfig, 'utf8'));
+  writeFileSync(elsewhere, readFileSync(target!.kubeconfig, 'utf8'));
   const options = parseOptions(['--kubeconfig', elsewhere, '--istio-dir', join(work, 'istio')], { NAMESPACE: namespace });
   await runClusterStage({ log: new Log(() => undefined), root: REPO_ROOT, options, connect: () => kube });
   assert.equal(commands(), ['kind get clusters', `kind export kubeconfig --name lirmm --kubeconfig ${elsewhere}`]);

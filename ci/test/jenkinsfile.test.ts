@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Log, memorySink } from '../lib/log.ts';
+import { main } from '../pipeline.ts';
 import { makeTree, removeTree, REPO_ROOT } from './fixtures.ts';
 
 const JENKINSFILE = join(REPO_ROOT, 'Jenkinsfile');
@@ -52,6 +54,36 @@ test('declarative, with the environment block, and no logic of its own: npm ci, 
   const steps = [...text.matchAll(/\bsh '([^']*)'/g)].map((match) => match[1]);
   assert.equal(steps, ['npm ci --no-audit --no-fund', 'dagger run npx tsx ci/pipeline.ts', 'npx tsx ci/pipeline.ts diagnose']);
   assert.match(text, /post \{\s*failure \{\s*sh 'npx tsx ci\/pipeline.ts diagnose'/);
+});
+
+test('the post-failure diagnose exits 0 when no cluster exists yet (missing kubeconfig, or an API server that does not answer)', async () => {
+  const unreachable = makeTree({
+    kubeconfig: [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: kind-lirmm, context: {cluster: gone, user: u}}]',
+      'current-context: kind-lirmm',
+      '',
+    ].join('\n'),
+  });
+  try {
+    for (const kubeconfig of [join(unreachable, 'missing-kubeconfig'), join(unreachable, 'kubeconfig')]) {
+      const { sink, lines } = memorySink();
+      const code = await main(['diagnose', '--kubeconfig', kubeconfig], new Log(sink));
+      assert.is(code, 0, kubeconfig);
+      assert.match(lines.join('\n'), 'no cluster to diagnose', kubeconfig);
+    }
+  } finally {
+    removeTree(unreachable);
+  }
+});
+
+test('the agent requirement is stated, and no plugin-only option is used', () => {
+  assert.match(text, /agent must be the Docker host/);
+  assert.not.match(text, /timestamps\(\)\s*$/m);
+  assert.match(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), /agent must be the Docker host/);
 });
 
 test.run();

@@ -99,11 +99,18 @@ test('connection refused at first (gateway not listening yet), then the server c
   await close(probe.server);
   const client = new SmokeClient({ baseUrl: `http://127.0.0.1:${port}`, log: new Log(() => undefined), retryWindowMs: 15_000 });
   let late: Server | undefined;
+  let lateError: unknown;
+  // Handled where it starts: the freed port may have been taken meanwhile (then said so below).
   const starter = setTimeout(() => {
-    void listen((_request, _body, response) => json(response, 200, { keys: [] }), port).then((started) => (late = started.server));
+    listen((_request, _body, response) => json(response, 200, { keys: [] }), port).then(
+      (started) => (late = started.server),
+      (error: unknown) => (lateError = error),
+    );
   }, 700);
   try {
-    const body = await client.request({ method: 'GET', path: '/auth/.well-known/jwks.json', expect: [200] });
+    const body = await client.request({ method: 'GET', path: '/auth/.well-known/jwks.json', expect: [200] }).catch((error: unknown) => {
+      throw lateError ? new Error(`the late server could not listen on ${port}: ${String(lateError)}`) : error;
+    });
     assert.equal(body, { keys: [] });
     assert.ok((client.attempts[0] ?? 0) > 1, 'the first attempt was refused');
   } finally {

@@ -133,12 +133,13 @@ test("compose's gateway reads the routes from the mounted manifests and names th
   await withService('gateway', { SHOPMESH_DEV_PROXY_PORT: String(port) }, async ({ name }) => {
     // Without the compose network, `auth-service` does not resolve: the gateway must say so.
     const answer = await until('the gateway', async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/auth/healthz`);
+      // (/auth/healthz is denied at the gateway: a public path.)
+      const response = await fetch(`http://127.0.0.1:${port}/auth/.well-known/jwks.json`);
       return { status: response.status, body: (await response.json()) as { error: { code: string; message: string } } };
     }, 120_000);
     assert.is(answer.status, 502);
     assert.is(answer.body.error.code, 'upstream_unreachable');
-    assert.match(answer.body.error.message, 'auth-service (http://auth-service:3001/healthz)');
+    assert.match(answer.body.error.message, 'auth-service (http://auth-service:3001/.well-known/jwks.json)');
     const noRoute = await fetch(`http://127.0.0.1:${port}/payments/`);
     assert.is(noRoute.status, 404, 'payment-service is internal: no route');
     assert.match((await docker(engine, ['logs', name])).stdout, '/products/ -> / http://product-service-v1:3002 (50%), http://product-service-v2:3002 (50%)');

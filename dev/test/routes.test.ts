@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { discoverServices } from '../../ci/lib/services.ts';
 import { localEnvironment } from '../local-env.ts';
 import { devProfile, REPO_ROOT } from '../profile.ts';
-import { loadTopology, localPort, matchRoute, rewritePath, serviceOf, MANIFEST_PATHS } from '../routes.ts';
+import { isDenied, loadTopology, localPort, matchRoute, rewritePath, serviceOf, MANIFEST_PATHS } from '../routes.ts';
 
 const topology = await loadTopology(REPO_ROOT);
 
@@ -32,7 +32,7 @@ test('the routes: one prefix per public service, rewritten to /, to that service
   );
   assert.is(matchRoute(topology.routes, '/products/internal/reservations/x'), internal[0], "product-service's internal API is answered by the gateway");
   assert.is(matchRoute(topology.routes, '/cart/internal/carts/u/removals'), internal[1], "cart-service's internal API is answered by the gateway");
-  const routed = new Map(topology.routes.filter((r) => !r.directResponse).map((r) => [r.prefix, r]));
+  const routed = new Map(topology.routes.filter((r) => !r.directResponse && !r.methods).map((r) => [r.prefix, r]));
   const expected: Record<string, string> = {
     '/auth/': 'auth-service', '/products/': 'product-service', '/cart/': 'cart-service', '/orders/': 'order-service',
     '/reviews/': 'review-service', '/search/': 'search-service', '/stats/': 'stats-service', '/notifications/': 'notification-service',
@@ -58,8 +58,37 @@ test('matching and rewriting follow Istio: first prefix wins, the rest of the pa
   const route = matchRoute(topology.routes, '/products/42?fields=name')!;
   assert.is(route.name, 'product-service');
   assert.is(rewritePath(route, '/products/42?fields=name'), '/42?fields=name');
-  assert.is(matchRoute(topology.routes, '/products'), undefined);
   assert.is(matchRoute(topology.routes, '/admin/'), undefined);
+  assert.is(matchRoute(topology.routes, '/productsx'), undefined, 'the bare prefix matches exactly, not as a prefix');
+});
+
+test('non-idempotent POSTs have routes of their own (no retries in the mesh), matched before the general route, to the same service', () => {
+  for (const prefix of ['/auth/', '/products/', '/orders/', '/reviews/']) {
+    const post = matchRoute(topology.routes, `${prefix}x`, 'POST')!;
+    const get = matchRoute(topology.routes, `${prefix}x`, 'GET')!;
+    assert.equal(post.methods, ['POST'], prefix);
+    assert.is(post.name, `${get.name}-post`);
+    assert.equal([...new Set(post.destinations.flatMap((d) => d.workloads))].sort(), [...new Set(get.destinations.flatMap((d) => d.workloads))].sort());
+  }
+  assert.is(matchRoute(topology.routes, '/cart/items/1', 'PUT')?.name, 'cart-service', 'PUT is idempotent: the general route');
+});
+
+test('every public prefix without its slash is matched exactly and rewritten to / (query kept), like the prefix itself', () => {
+  for (const route of topology.routes) {
+    const bare = route.prefix.replace(/\/$/, '');
+    const method = route.methods?.[0] ?? 'GET';
+    assert.is(matchRoute(topology.routes, bare, method)?.name, route.name, bare);
+    assert.is(matchRoute(topology.routes, `${bare}?page=2`, method)?.name, route.name);
+    assert.is(rewritePath(route, `${bare}?page=2`), '/?page=2');
+    assert.is(rewritePath(route, bare), '/');
+  }
+});
+
+test("the mesh's DENY policy for the ingress identity is on every route: /metrics, /readyz and /healthz are denied, other paths are not", () => {
+  for (const route of topology.routes) {
+    for (const path of ['/metrics', '/readyz', '/healthz', '/readyz?verbose=1']) assert.ok(isDenied(route, path), `${route.name} ${path}`);
+    for (const path of ['/', '/42', '/metrics-report', '/x/healthz']) assert.not.ok(isDenied(route, path), `${route.name} ${path}`);
+  }
 });
 
 test('local ports: the manifest port plus the offset; a second version of a service takes +100', () => {

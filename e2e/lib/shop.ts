@@ -276,7 +276,8 @@ export async function startShop(plan: ShopPlan, runner: ServiceRunner = fromSour
     await waitUntilReady(
       [
         ...plan.workloads.map((w) => ({ process: processes.get(w.name)!, url: `${w.url}/readyz` })),
-        { process: gateway, url: `${plan.gatewayUrl}/auth/healthz` },
+        // /healthz is denied at the gateway: the public keys prove it routes to auth-service.
+        { process: gateway, url: `${plan.gatewayUrl}/auth/.well-known/jwks.json` },
       ],
       readyTimeoutMs,
     );

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { server } from '../../packages/testkit/src/index.ts';
+import { waitForTopicLeaders } from '../../packages/service-kit/src/kafka-admin.ts';
 
 const kafkaBrokers = server('KAFKA_BROKERS');
 const zookeeperConnect = server('ZOOKEEPER_CONNECT');
@@ -34,6 +35,8 @@ if (kafkaBrokers) {
       await admin.connect();
       assert.ok(await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }));
       assert.ok((await admin.listTopics()).includes(topic));
+      // On a freshly formatted broker the new partition's leader may not serve yet.
+      await waitForTopicLeaders(admin, [topic]);
 
       await producer.connect();
       const [record] = await producer.send({ topic, messages: [sent] });

@@ -1,4 +1,10 @@
-// `GET /healthz` (the process answers) and `GET /readyz` (every dependency answers).
+// `GET /healthz` (the process answers) and `GET /readyz` (the service's own store answers).
+//
+// Readiness is for the service's own store only (its database, its Redis, its search index): not
+// Kafka (the outbox keeps writes going without it, and consumers catch up), not the services it
+// calls (their failures are answered 503 per request; a peer's outage must not take this service
+// out of every Service's endpoints in a cascade), not an optional cache. The answer says only up or
+// down, per check and overall; why a check failed goes to the log, never to the caller.
 import type { FastifyInstance } from 'fastify';
 
 export type ReadinessCheck = () => Promise<unknown>;
@@ -9,18 +15,26 @@ export interface Readiness {
   drain(): void;
 }
 
-const CHECK_TIMEOUT_MS = 2_000;
+/** A check that has not answered by then is down. Probes must wait longer than this. */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
 
-async function runCheck(check: ReadinessCheck): Promise<string> {
+export type CheckState = 'up' | 'down';
+
+export interface ReadinessAnswer {
+  status: CheckState;
+  checks: Record<string, CheckState>;
+}
+
+async function runCheck(check: ReadinessCheck): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS);
   });
   try {
     await Promise.race([check(), timeout]);
-    return 'ok';
+    return undefined;
   } catch (error) {
-    return `down: ${error instanceof Error ? error.message : String(error)}`;
+    return error ?? new Error('failed');
   } finally {
     clearTimeout(timer);
   }
@@ -32,19 +46,20 @@ export function installHealth(app: FastifyInstance): Readiness {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
-    if (draining) {
-      return reply.status(503).send({ error: { code: 'shutting_down', message: 'the service is shutting down' } });
-    }
+  app.get('/readyz', async (request, reply) => {
+    if (draining) return reply.status(503).send({ status: 'down', checks: {} } satisfies ReadinessAnswer);
     const names = [...checks.keys()];
-    const results = await Promise.all([...checks.values()].map(runCheck));
-    const report = Object.fromEntries(names.map((name, i) => [name, results[i]]));
-    const down = names.filter((_, i) => results[i] !== 'ok');
-    if (down.length === 0) return { status: 'ready', checks: report };
-    return reply.status(503).send({
-      error: { code: 'not_ready', message: `dependencies unavailable: ${down.join(', ')}` },
-      checks: report,
+    const failures = await Promise.all([...checks.values()].map(runCheck));
+    const answer: ReadinessAnswer = { status: 'up', checks: {} };
+    names.forEach((name, i) => {
+      const failure = failures[i];
+      answer.checks[name] = failure === undefined ? 'up' : 'down';
+      if (failure !== undefined) {
+        answer.status = 'down';
+        request.log.warn({ check: name, err: failure }, `readiness check ${name} failed`);
+      }
     });
+    return reply.status(answer.status === 'up' ? 200 : 503).send(answer);
   });
 
   return {

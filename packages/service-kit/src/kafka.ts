@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Kafka, Partitioners, logLevel, type Admin, type Producer, type Consumer, type LogEntry } from 'kafkajs';
+import { waitForTopicLeaders } from './kafka-admin.ts';
 import type { ServiceHooks } from './service.ts';
 
 /** The contract's topics. Consumers read theirs from a variable defaulting to these (`topicVar`). */
@@ -62,7 +63,7 @@ export function createKafka(options: { brokers: string; clientId: string; log?: 
   });
 }
 
-/** Creates missing topics; existing ones are left alone. */
+/** Creates missing topics and waits until their partitions' leaders serve; existing ones are left alone. */
 export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -76,6 +77,7 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
           // Another process created it between our listing and our request: that is fine.
           if (!(error instanceof Error && /already exists/i.test(`${error.message} ${JSON.stringify(error)}`))) throw error;
         });
+      await waitForTopicLeaders(admin, missing);
     }
   } finally {
     await admin.disconnect();
@@ -256,7 +258,8 @@ export async function consumeEvents(
     log: service.log,
     ...consumerOptions,
   });
-  service.addReadinessCheck('kafka', consumer.check);
+  // Not a readiness check: the service answers from its own store while the broker is away, and
+  // the consumer catches up when it is back.
   service.onClose(consumer.close);
   return consumer;
 }

@@ -122,8 +122,8 @@ export function startOutboxRelay<S extends Record<string, unknown>>(options: {
 }
 
 /**
- * The publishing side of a service with PostgreSQL: a Kafka producer (readiness check `kafka`;
- * `topics` created before its first send) and the relay of `db`'s outbox. Call it after
+ * The publishing side of a service with PostgreSQL: a Kafka producer (`topics` created before its
+ * first send; no readiness check: the outbox exists so that writes go on while Kafka is away) and the relay of `db`'s outbox. Call it after
  * registering the pool's close: at shutdown the relay stops first, then the producer, then the pool.
  */
 export function startOutbox<S extends Record<string, unknown>>(
@@ -132,7 +132,6 @@ export function startOutbox<S extends Record<string, unknown>>(
 ): OutboxRelay {
   const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, log: service.log });
   const producer = createEventProducer(kafka, { topics: options.topics });
-  service.addReadinessCheck('kafka', producer.check);
   service.onClose(producer.close);
   const relay = startOutboxRelay({ db: options.db, producer, log: service.log });
   service.onClose(relay.close);

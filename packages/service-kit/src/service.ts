@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import { ConfigError, baseConfigSchema, loadConfig, type BaseConfig } from './config.ts';
 import { installErrorHandling, replyWithError } from './errors.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
+import { installBodyLimitDrain } from './body-limit.ts';
 import { REQUEST_ID_HEADER, installAccessLog, installRequestIdEcho, loggingOptions } from './logging.ts';
 import { installMetrics } from './metrics.ts';
 import { installValidation } from './validation.ts';
@@ -82,9 +83,10 @@ export async function buildService<S extends TObject>(
   const schema = Type.Object({ ...baseConfigSchema(definition.port).properties, ...definition.config.properties });
   const config = loadConfig(schema, options.env ?? process.env) as BaseConfig & Static<S>;
 
+  const bodyLimit = definition.bodyLimit ?? 64 * 1024;
   const app = Fastify({
     ...loggingOptions({ name: definition.name, version: config.SERVICE_VERSION, level: config.LOG_LEVEL }),
-    bodyLimit: definition.bodyLimit ?? 64 * 1024,
+    bodyLimit,
     trustProxy: true,
     // The router's refusals (bad URL, over-long parameter) skip the hooks: echo the request id here.
     frameworkErrors: (error, request, reply) => replyWithError(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
@@ -93,6 +95,7 @@ export async function buildService<S extends TObject>(
   installValidation(app);
   installErrorHandling(app);
   installRequestIdEcho(app);
+  installBodyLimitDrain(app, bodyLimit);
   installAccessLog(app);
   const metrics = installMetrics(app, { service: definition.name, version: config.SERVICE_VERSION });
   const readiness = installHealth(app);
@@ -131,7 +134,11 @@ async function closeInReverse(hooks: (() => Promise<unknown>)[]): Promise<void> 
   if (failures.length > 0) throw failures[0];
 }
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * In-flight requests get this long to finish after SIGTERM: longer than the longest request (an
+ * order waits up to 10 s for payment-service), shorter than the pods' termination grace period.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 /**
  * The `main.ts` of a service: builds, listens on HOST:PORT, and on SIGTERM/SIGINT stops

@@ -65,7 +65,7 @@ it('the migrator waits for a database that is not up yet', async ({ database }) 
   await proxy.cut();
   const fresh = await createTestDatabase(postgresUrl!, 'kit_wait');
   try {
-    setTimeout(() => void proxy.restore(), 1_500);
+    setTimeout(() => proxy.restore().catch((error: unknown) => console.error('restoring the proxy failed:', error)), 1_500);
     const started = Date.now();
     await applyMigrations({ url: proxy.via(fresh.url), migrationsFolder, timeoutMs: 20_000 });
     assert.ok(Date.now() - started >= 1_400, 'it waited for the database');

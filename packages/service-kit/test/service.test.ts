@@ -178,17 +178,15 @@ test('request ids: taken from x-request-id when sent, generated otherwise, echoe
   assert.match(String(generated.headers['x-request-id']), /^[0-9a-f-]{36}$/);
 });
 
-test('/readyz: 200 listing checks, 503 naming the one that is down, back to 200', async () => {
+test('/readyz: 200 up per check, 503 down for the one that fails, saying only up or down (no error text), back to 200', async () => {
   const ready = await app.inject({ url: '/readyz' });
   assert.is(ready.statusCode, 200);
-  assert.equal(ready.json().checks, { store: 'ok', 'slow-peer': 'ok' });
+  assert.equal(ready.json(), { status: 'up', checks: { store: 'up', 'slow-peer': 'up' } });
   storeUp = false;
   const down = await app.inject({ url: '/readyz' });
   assert.is(down.statusCode, 503);
-  assert.is(down.json().error.code, 'not_ready');
-  assert.ok(down.json().error.message.includes('store'));
-  assert.not.ok(down.json().error.message.includes('slow-peer'));
-  assert.ok(down.json().checks.store.startsWith('down: connect ECONNREFUSED'));
+  assert.equal(down.json(), { status: 'down', checks: { store: 'down', 'slow-peer': 'up' } });
+  assert.not.match(down.body, 'ECONNREFUSED', 'why it failed stays in the log');
   storeUp = true;
   assert.is((await app.inject({ url: '/readyz' })).statusCode, 200);
   assert.is((await app.inject({ url: '/healthz' })).statusCode, 200);
@@ -213,7 +211,7 @@ test('draining: /readyz answers 503 once shutdown began', async () => {
   drain();
   const response = await app.inject({ url: '/readyz' });
   assert.is(response.statusCode, 503);
-  assert.is(response.json().error.code, 'shutting_down');
+  assert.equal(response.json(), { status: 'down', checks: {} });
   await app.close();
 });
 

@@ -11,10 +11,9 @@ export const cartService = defineService({
   port: 3003,
   config: cartConfigSchema,
   async setup(service) {
-    const { app, config, addReadinessCheck } = service;
+    const { app, config } = service;
     const redis = connectRedis(service, config.REDIS_URL);
     const catalog = createProductCatalog(config.PRODUCT_SERVICE_URL);
-    addReadinessCheck('product-service', catalog.check);
 
     registerCartRoutes(app, {
       store: createCartStore(redis.redis, config.CART_TTL_SECONDS),

@@ -19,5 +19,5 @@ imageSuite({
       },
     };
   },
-  containers: [{ readinessChecks: ['redis', 'product-service'] }],
+  containers: [{ readinessChecks: ['redis'] }],
 });

@@ -21,7 +21,7 @@ imageSuite({
       },
     };
   },
-  containers: [{ readinessChecks: ['redis', 'kafka'] }],
+  containers: [{ readinessChecks: ['redis'] }],
   async probe(url) {
     assert.is((await fetch(`${url}/`)).status, 401, 'listing needs a token');
   },

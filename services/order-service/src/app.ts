@@ -21,7 +21,7 @@ export const orderService = defineService({
   port: 3004,
   config: orderConfigSchema,
   async setup(service) {
-    const { app, config, log, addReadinessCheck, onClose } = service;
+    const { app, config, log, onClose } = service;
     const postgres = connectPostgres(service, config.DATABASE_URL, schema);
     const outbox = startOutbox(service, {
       db: postgres.db,
@@ -34,9 +34,6 @@ export const orderService = defineService({
     const catalog = createProductCatalog(config.PRODUCT_SERVICE_URL);
     const stock = createStockClient(config.PRODUCT_SERVICE_URL);
     const payments = createPaymentClient(config.PAYMENT_SERVICE_URL, config.PAYMENT_TIMEOUT_MS);
-    addReadinessCheck('cart-service', cart.check);
-    addReadinessCheck('product-service', catalog.check);
-    addReadinessCheck('payment-service', payments.check);
 
     const orders = createOrderRepository(postgres.db);
     const settlement = createSettlement({ orders, stock, payments, cart, outbox, log });

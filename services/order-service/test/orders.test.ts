@@ -241,7 +241,7 @@ it('payment-service down → 503 and the order waits as pending; the retry with 
   const orders = await stack.startOrderService({ PAYMENT_SERVICE_URL: proxy.via(stack.payments.url) });
   try {
     await proxy.cut();
-    assert.is((await callJson(orders.url, 'GET', '/readyz')).status, 503);
+    assert.is((await callJson(orders.url, 'GET', '/readyz')).status, 200, 'a peer being down is not a reason to leave the endpoints');
     const key = randomUUID();
     const during = await placeOrder(orders.url, user.accessToken, key);
     assert.is(during.status, 503);
@@ -270,7 +270,7 @@ it('PostgreSQL down → /readyz 503 and requests 503; back up → both recover',
     await proxy.cut();
     const notReady = await callJson(orders.url, 'GET', '/readyz');
     assert.is(notReady.status, 503);
-    assert.match(notReady.body.error.message, /postgres/);
+    assert.equal(notReady.body, { status: 'down', checks: { postgres: 'down' } });
     assert.is((await callJson(orders.url, 'GET', '/', { token: user.accessToken })).status, 503);
     assert.is((await placeOrder(orders.url, user.accessToken)).status, 503);
     await proxy.restore();

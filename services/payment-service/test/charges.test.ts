@@ -179,7 +179,7 @@ it('a configuration out of range stops the start naming the variable', async () 
 
 it('/readyz checks Redis; /healthz answers', async () => {
   const app = await paymentApp();
-  assert.equal((await app.inject({ url: '/readyz' })).json(), { status: 'ready', checks: { redis: 'ok' } });
+  assert.equal((await app.inject({ url: '/readyz' })).json(), { status: 'up', checks: { redis: 'up' } });
   assert.is((await app.inject({ url: '/healthz' })).statusCode, 200);
   await app.close();
 });

@@ -16,7 +16,7 @@ export const productService = defineService({
   port: 3002,
   config: productConfigSchema,
   async setup(service) {
-    const { app, config, log, addReadinessCheck, onClose } = service;
+    const { app, config, log, onClose } = service;
     const cacheReads = config.SERVICE_VERSION === 'v2';
     if (cacheReads && !config.REDIS_URL) {
       throw new ConfigError(['missing required environment variable REDIS_URL (product-service v2 caches in Redis)']);
@@ -34,7 +34,6 @@ export const productService = defineService({
     if (config.REDIS_URL) {
       const redis = createRedis(config.REDIS_URL, log);
       cache = createProductCache(redis.redis, config.PRODUCT_CACHE_TTL_SECONDS, log);
-      if (cacheReads) addReadinessCheck('redis', redis.check);
       onClose(redis.close);
     }
 

@@ -14,7 +14,7 @@ export const reviewService = defineService({
   port: 3005,
   config: reviewConfigSchema,
   async setup(service) {
-    const { app, config, addReadinessCheck } = service;
+    const { app, config } = service;
     const postgres = connectPostgres(service, config.DATABASE_URL, schema);
     const outbox = startOutbox(service, {
       db: postgres.db,
@@ -24,7 +24,6 @@ export const reviewService = defineService({
     });
 
     const catalog = createProductCatalog(config.PRODUCT_SERVICE_URL);
-    addReadinessCheck('product-service', catalog.check);
 
     registerReviewRoutes(app, {
       reviews: createReviewRepository(postgres.db),

@@ -25,5 +25,5 @@ imageSuite({
       },
     };
   },
-  containers: [{ readinessChecks: ['postgres', 'kafka', 'product-service'] }],
+  containers: [{ readinessChecks: ['postgres'] }],
 });

@@ -1,12 +1,8 @@
-// The Elasticsearch index of products: created with an explicit mapping when absent, written
-// with external versions (an older version never replaces a newer one), searched by text.
-import { createRequire } from 'node:module';
-import type * as Elasticsearch from '@elastic/elasticsearch' with { 'resolution-mode': 'require' };
+// The search engine's index of products (OpenSearch 2.x, the Elasticsearch 7.10 REST API): created
+// with an explicit mapping when absent, written with external versions (an older version never
+// replaces a newer one), searched by text.
+import { Client, errors } from '@opensearch-project/opensearch';
 import { DependencyUnavailableError } from '@shopmesh/service-kit';
-
-// The 7.13 client (the last that accepts a 7.10 server without the default distribution's
-// build flavor) types only its CommonJS entry, so it is loaded through require.
-const { Client, errors } = createRequire(import.meta.url)('@elastic/elasticsearch') as typeof Elasticsearch;
 
 export interface IndexedProduct {
   id: string;
@@ -38,10 +34,10 @@ const MAPPINGS = {
 
 export const SEARCH_FIELDS = ['name^3', 'category^2', 'description'];
 
-/** Connection failures, timeouts and 5xx answers mean Elasticsearch is unavailable: a 503. */
+/** Connection failures, timeouts and 5xx answers mean the search engine is unavailable: a 503. */
 function asServiceError(error: unknown): unknown {
   if (error instanceof errors.ResponseError && error.statusCode < 500) return error;
-  if (error instanceof errors.ElasticsearchClientError) return new DependencyUnavailableError('elasticsearch', error);
+  if (error instanceof errors.OpenSearchClientError) return new DependencyUnavailableError('elasticsearch', error);
   return error;
 }
 
@@ -66,6 +62,10 @@ export interface ProductIndex {
   upsert(product: IndexedProduct, version: number): Promise<'indexed' | 'stale'>;
   search(text: string, limit: number): Promise<SearchHit[]>;
   close(): Promise<void>;
+}
+
+interface SearchResponse {
+  hits: { hits: { _source?: SearchHit }[] };
 }
 
 export function createProductIndex(options: { url: string; index: string }): ProductIndex {
@@ -109,7 +109,7 @@ export function createProductIndex(options: { url: string; index: string }): Pro
     async search(text, limit) {
       await ensure();
       const { body } = await unavailableAsServiceError(() =>
-        client.search<Elasticsearch.estypes.SearchResponse<SearchHit>>({
+        client.search<SearchResponse>({
           index,
           body: {
             size: limit,

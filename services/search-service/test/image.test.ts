@@ -25,7 +25,7 @@ imageSuite({
       },
     };
   },
-  containers: [{ readinessChecks: ['elasticsearch', 'kafka'] }],
+  containers: [{ readinessChecks: ['elasticsearch'] }],
   async probe(url) {
     const search = await fetch(`${url}/?q=lamp`);
     assert.equal({ status: search.status, body: await search.json() }, { status: 200, body: { items: [] } });

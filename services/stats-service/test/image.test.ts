@@ -22,7 +22,7 @@ imageSuite({
       },
     };
   },
-  containers: [{ readinessChecks: ['postgres', 'kafka'] }],
+  containers: [{ readinessChecks: ['postgres'] }],
   async probe(url) {
     const product = await fetch(`${url}/products/unknown-product`);
     assert.equal(await product.json(), { productId: 'unknown-product', sold: 0, revenue: 0, ratingCount: 0, ratingAverage: 0 });

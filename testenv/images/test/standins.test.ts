@@ -116,9 +116,7 @@ test('the image map names one stand-in per public image of the infrastructure ma
       .flatMap((object) => (object as V1Deployment).spec?.template.spec?.containers.map((container) => normalizeImage(container.image ?? '')) ?? []),
   );
   const mapped = new Set(map.entries.map((entry) => normalizeImage(entry.from)));
-  // elasticsearch-oss is being replaced by OpenSearch (whose stand-in is in the map); no other
-  // image of the manifests may lack a stand-in.
-  const missing = [...used].filter((image) => !mapped.has(image) && !image.includes('/elasticsearch/elasticsearch-oss:'));
+  const missing = [...used].filter((image) => !mapped.has(image));
   assert.equal(missing, [], 'images of k8s/infra-manifests.yaml without a stand-in');
   for (const entry of map.entries) {
     const inspect = await docker(['image', 'inspect', '-f', '{{index .Config.Labels "org.shopmesh.standin-for"}}', entry.to]);
@@ -288,32 +286,16 @@ test('cp-kafka stand-in: KAFKA_* names become properties with Confluent\'s rules
   assert.not.ok(lines.some((line) => line.startsWith('heap')), 'excluded variables stay out');
 });
 
-/** The search engine's pod: the manifest's once it runs OpenSearch, else the same contract written here. */
-function opensearchItem(): { item: ManifestContainer; fromManifest: boolean } {
+/** The search engine's pod, as k8s/infra-manifests.yaml describes it. */
+function opensearchItem(): ManifestContainer {
   const found = containersUsing(objects, PUBLIC.opensearch);
-  if (found[0]) return { item: found[0], fromManifest: true };
-  const search = objects.find(
-    (object) => object.kind === 'Deployment' && (object as V1Deployment).spec?.template.metadata?.labels?.app === 'elasticsearch',
-  ) as V1Deployment;
-  const template = structuredClone(search.spec!.template.spec!);
-  const container = template.containers[0]!;
-  container.image = PUBLIC.opensearch;
-  container.env = [
-    { name: 'discovery.type', value: 'single-node' },
-    { name: 'cluster.name', value: 'shopmesh' },
-    { name: 'DISABLE_SECURITY_PLUGIN', value: 'true' },
-    { name: 'DISABLE_INSTALL_DEMO_CONFIG', value: 'true' },
-    { name: 'OPENSEARCH_JAVA_OPTS', value: '-Xms384m -Xmx384m' },
-  ];
-  container.volumeMounts = [{ name: 'data', mountPath: '/usr/share/opensearch/data' }];
-  template.securityContext = { ...template.securityContext, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 };
-  return { item: { deployment: search, spec: template, container, secrets: new Map() }, fromManifest: false };
+  if (!found[0]) throw new Error(`no container of k8s/infra-manifests.yaml runs ${PUBLIC.opensearch}`);
+  return found[0];
 }
 
 test('opensearch stand-in (the search Deployment\'s pod): uid 1000, cluster health probe, settings from the environment, index and search, data under /usr/share/opensearch/data', async () => {
   if (!dockerHost) return;
-  const { item, fromManifest } = opensearchItem();
-  console.log(`  opensearch pod spec from ${fromManifest ? 'k8s/infra-manifests.yaml' : 'the search Deployment with the OpenSearch environment (the manifest still names elasticsearch-oss)'}`);
+  const item = opensearchItem();
   const pod = await start(item, 'opensearch');
   await passesProbes(pod, item.container);
   await assertRunsAs(pod, item.spec, item.container);
@@ -336,7 +318,7 @@ test('opensearch stand-in (the search Deployment\'s pod): uid 1000, cluster heal
 
 test('opensearch stand-in refuses to start without DISABLE_SECURITY_PLUGIN=true (it has no security plugin)', async () => {
   if (!dockerHost) return;
-  const { item } = opensearchItem();
+  const item = opensearchItem();
   const pod = await start(item, 'opensearch-security', { env: { DISABLE_SECURITY_PLUGIN: 'false' } });
   const { code, log } = await waitForExit(pod.name, 60_000);
   assert.is(code, 1, log);

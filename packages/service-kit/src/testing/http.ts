@@ -40,7 +40,7 @@ export async function callJson(baseUrl: string, method: string, path: string, op
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
 
-/** Waits for `/readyz` to answer 200 (stores reachable, consumer in its group). */
+/** Waits for `/readyz` to answer 200 (the service's own store reachable). */
 export async function waitUntilReady(app: App, timeoutMs = 60_000): Promise<void> {
   await eventually(
     async () => {

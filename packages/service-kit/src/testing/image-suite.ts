@@ -106,7 +106,7 @@ export function imageSuite<Need extends string>(spec: ImageSuiteSpec<Need>): voi
       assert.is(await waitForStatus(`${url}/healthz`), 200, await running.logs());
       assert.is(await waitForStatus(`${url}/readyz`, 200, 60_000), 200, await running.logs());
       const readiness = (await (await fetch(`${url}/readyz`)).json()) as { checks: Record<string, string> };
-      assert.equal(readiness.checks, Object.fromEntries(container.readinessChecks.map((name) => [name, 'ok'])));
+      assert.equal(readiness.checks, Object.fromEntries(container.readinessChecks.map((name) => [name, 'up'])));
       await spec.probe?.(url);
       assert.is(await running.stop(), 0, 'SIGTERM ends the process cleanly');
     } finally {
