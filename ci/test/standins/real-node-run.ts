@@ -8,7 +8,7 @@
 // need NodePort 30000 (cluster-wide) are serialised by a lock file; the shop a run leaves running
 // (bench) is replaced by the next run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -59,32 +59,6 @@ export async function loadInfraImages(mapFile = IMAGE_MAP): Promise<string[]> {
   return images;
 }
 
-// Until the manifests move from Elasticsearch 7.10 to OpenSearch 2.19.1 (whose stand-in image the
-// map names), the old image is mapped, for these runs only, to a layer over the OpenSearch stand-in
-// with the settings the OpenSearch manifest gives it (no security demo configuration, the same heap):
-// the same REST API for what search-service and the probe use.
-const INTERIM_FROM = 'docker.elastic.co/elasticsearch/elasticsearch-oss:7.10.2';
-const INTERIM_TO = 'shopmesh/standin-opensearch:interim-elasticsearch-7.10.2';
-const INTERIM_DOCKERFILE = [
-  'FROM shopmesh/standin-opensearch:2.19.1',
-  'ENV DISABLE_INSTALL_DEMO_CONFIG=true DISABLE_SECURITY_PLUGIN=true OPENSEARCH_JAVA_OPTS="-Xms384m -Xmx384m"',
-].join('\n');
-
-/** The test environment's image map, plus the interim entry while the manifests still name Elasticsearch 7.10. */
-async function imageMapFor(root: string, tools: string): Promise<string> {
-  const manifests = readFileSync(join(root, 'k8s/infra-manifests.yaml'), 'utf8');
-  if (!manifests.includes(`image: ${INTERIM_FROM}`)) return IMAGE_MAP;
-  const docker = loadTestEnv().DOCKER_CLI ?? 'docker';
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(docker, ['build', '-q', '-t', INTERIM_TO, '-'], { stdio: ['pipe', 'ignore', 'inherit'], env: { ...process.env, DOCKER_HOST: server('DOCKER_HOST') } });
-    child.stdin?.end(INTERIM_DOCKERFILE);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building ${INTERIM_TO} failed (exit ${code})`))));
-  });
-  const file = join(tools, 'image-map.yaml');
-  writeFileSync(file, `${readFileSync(IMAGE_MAP, 'utf8')}${INTERIM_FROM}: ${INTERIM_TO}\n`);
-  return file;
-}
-
 async function removeEarlierShops(kube: Kube): Promise<void> {
   const earlier = await kube.core.listNamespace({ labelSelector: SHOP_LABEL });
   for (const item of earlier.items) await kube.core.deleteNamespace({ name: item.metadata?.name ?? '' }).catch(() => undefined);
@@ -120,7 +94,7 @@ export async function startRealNodeRun(prefix: string): Promise<RealNodeRun | un
       ),
       'shopmesh-real-node-',
     );
-    const imageMap = await imageMapFor(root, tools);
+    const imageMap = IMAGE_MAP;
     await loadInfraImages(imageMap);
     const kubeconfig = join(tools, 'kubeconfig');
     copyFileSync(target.kubeconfig, kubeconfig);
