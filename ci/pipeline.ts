@@ -150,8 +150,9 @@ export async function runPipeline(options: PipelineOptions, log: Log, root = ROO
           restart: options.restart,
           withLab: options.withLab,
           timeoutMs: options.timeoutMs,
-          imageMap,
           backoff: options.backoff,
+          imageMap,
+          placement: options.placement,
         });
         return `rolled: ${result.rolled.length ? result.rolled.join(' ') : 'none'}${result.restarted.length ? `; restarted ${result.restarted.length}` : ''}`;
       },

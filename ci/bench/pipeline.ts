@@ -1,19 +1,26 @@
-// `npm run bench:pipeline`: the pipeline against the test environment three times, as a user runs it
-// (`--builder docker --context <test API server> --registry <loopback registry> --skip-smoke`, see
-// ci/test/pipeline-harness.ts): cold (fresh namespace, fresh empty registry), a no-op rerun, and a
-// run after a one-line change in one service's source file (in the temporary repository copy, so the
-// working tree is never touched). Prints each stage's time per run, which images were rebuilt and
-// which Deployments rolled; the one-change run must rebuild and roll exactly one service, or the
-// benchmark fails. Last line: `no-op rerun seconds: X.X` (wall time of the whole pipeline process).
+// `npm run bench:pipeline`: the whole pipeline on the test environment's real node, as a user runs it
+// on kind (ci/test/standins/real-node-run.ts: `--builder docker`, strict stand-ins for kind and
+// istioctl, infrastructure stand-in images by --image-map, every stage including smoke through
+// NodePort 30000), three times: cold (fresh namespace), a no-op rerun, and a run after a one-line
+// change in one service's source file (in the temporary repository copy, so the working tree is never
+// touched). Prints each stage's time per run, which images were rebuilt and which Deployments rolled
+// (the one-change run must rebuild and roll exactly one service, or the benchmark fails), each goal
+// beside its figure as a ratio, and the memory of the shop's pods on the node. The shop stays
+// running (`shop deployed: namespace=NS url=URL`); the next run replaces it. Last line:
+// `no-op rerun seconds: X.X` (wall time of the whole pipeline process).
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTable } from '../lib/log.ts';
 import { uniqueName } from '../test/fixtures.ts';
-import { startEndToEnd, summaryRow, type Run } from '../test/pipeline-harness.ts';
+import { summaryRow, type Run } from '../test/pipeline-harness.ts';
+import { startRealNodeRun } from '../test/standins/real-node-run.ts';
+import { shopMemory } from '../test/standins/node-stats.ts';
 
 const CHANGED_SERVICE = 'cart-service';
 const CHANGED_FILE = `services/${CHANGED_SERVICE}/src/main.ts`;
 const STAGES = ['preflight', 'validate', 'cluster', 'build', 'deploy', 'smoke'];
+/** Goals (seconds of the whole pipeline process). */
+const GOALS = { noop: 15, change: 60 };
 
 interface RunReport {
   label: string;
@@ -79,7 +86,7 @@ function printReports(reports: readonly RunReport[]): void {
     const outcomes: [string, readonly string[]][] = [
       ['images rebuilt', item.built],
       ['images taken from the local Docker engine', item.fromEngine],
-      ['images already in the registry', item.alreadyInRegistry],
+      ['images already on the target (node or registry)', item.alreadyInRegistry],
       ['Deployments rolled', item.rolled],
     ];
     for (const [title, list] of outcomes) console.log(`  ${`${title}:`.padEnd(44)}${names(list)}`);
@@ -87,18 +94,19 @@ function printReports(reports: readonly RunReport[]): void {
 }
 
 async function main(): Promise<number> {
-  const e2e = await startEndToEnd('shopmesh-bench');
-  if (!e2e) {
-    console.error('bench:pipeline: the test environment (kube, docker, baseimage) or docker-registry is not available; start it with testenv/up');
+  const shop = await startRealNodeRun('shopmesh-bench');
+  if (!shop) {
+    console.error('bench:pipeline: the test environment (kube, docker, the real node) is not available; start it with testenv/up');
     return 1;
   }
   const reports: RunReport[] = [];
   const problems: string[] = [];
+  let memory: string | undefined;
   try {
-    console.log(`namespace ${e2e.namespace}, registry ${e2e.registry.address} (empty), repository copy ${e2e.root}`);
+    console.log(`namespace ${shop.namespace}, repository copy ${shop.root}, gateway ${shop.gatewayUrl}`);
     const runOnce = async (label: string): Promise<RunReport> => {
       console.log(`${label} run...`);
-      const item = report(label, await e2e.run());
+      const item = report(label, await shop.run());
       console.log(`${label} run: ${item.run.seconds.toFixed(1)} s, exit ${item.run.code}`);
       if (item.run.code !== 0) {
         console.log(item.run.output.split('\n').slice(-40).join('\n'));
@@ -110,7 +118,7 @@ async function main(): Promise<number> {
 
     await runOnce('cold');
     await runOnce('no-op');
-    const changedPath = join(e2e.root, CHANGED_FILE);
+    const changedPath = join(shop.root, CHANGED_FILE);
     if (!existsSync(changedPath)) throw new Error(`${CHANGED_FILE} is missing: the benchmark changes that file`);
     appendFileSync(changedPath, `\n// one-line change for the pipeline benchmark, ${uniqueName('run')}\n`);
     const change = await runOnce(`one-change (${CHANGED_SERVICE})`);
@@ -121,23 +129,19 @@ async function main(): Promise<number> {
     if (change.rolled.length !== 1 || change.rolled[0] !== `${CHANGED_SERVICE}-deployment`) {
       problems.push(`one-change run rolled ${names(change.rolled)}; expected exactly ${CHANGED_SERVICE}-deployment`);
     }
+    memory = await shopMemory(shop.kube, shop.namespace).catch((error: unknown) => `unknown (${(error as Error).message})`);
   } finally {
-    await e2e.cleanup();
+    await shop.finish(problems.length === 0);
   }
 
   printReports(reports);
-  const cold = reports[0];
-  if (cold) {
-    console.log('');
-    console.log(
-      cold.fromEngine.length > 0
-        ? `note: the cold run started with an empty registry and a new namespace, but ${cold.fromEngine.length} images were already in the local Docker engine (same input digest) and were pushed without a rebuild`
-        : 'note: the cold run started with an empty registry and a new namespace, and no image was in the local Docker engine: every image was built',
-    );
-  }
   console.log('');
+  const [, noop, change] = reports;
+  if (noop) console.log(`no-op rerun: ${noop.run.seconds.toFixed(1)} s, goal ${GOALS.noop} s (ratio ${(noop.run.seconds / GOALS.noop).toFixed(2)})`);
+  if (change) console.log(`one-line change: ${change.run.seconds.toFixed(1)} s, goal ${GOALS.change} s (ratio ${(change.run.seconds / GOALS.change).toFixed(2)})`);
+  if (memory) console.log(`memory of the shop's pods on the node (working set): ${memory}`);
   for (const problem of problems) console.log(`ERROR: ${problem}`);
-  const noop = reports[1];
+  if (problems.length === 0) console.log(`shop deployed: namespace=${shop.namespace} url=${shop.gatewayUrl}/products/`);
   console.log(`no-op rerun seconds: ${noop ? noop.run.seconds.toFixed(1) : 'n/a'}`);
   return problems.length > 0 || !noop ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { APP_NAMESPACE, CLUSTER_NAME, GATEWAY_URL } from './versions.ts';
+import { parseNodeSelector, parseToleration, PlacementError, type Placement } from './placement.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './workloads.ts';
 
 export type BuilderName = 'dagger' | 'docker';
@@ -38,6 +39,8 @@ export interface PipelineOptions {
   root: string | undefined;
   /** File of image overrides (`from: to`) applied to the manifests when they are applied. */
   imageMap: string | undefined;
+  /** Node selector and tolerations added to every workload's pods (--node-selector, --toleration). */
+  placement: Placement;
   help: boolean;
 }
 
@@ -75,6 +78,10 @@ Options:
   --root DIR             another checkout of the repository to build and deploy (default: this one)
   --image-map FILE       YAML mapping "from: to" of image references: every container whose image is
                          "from" runs "to" instead (manifest files unchanged; --plan lists the changes)
+  --node-selector KEY=VALUE  add this node label to every workload's nodeSelector (repeatable;
+                         manifest files unchanged), e.g. for a dedicated, labelled node pool
+  --toleration KEY=VALUE:EFFECT  add this toleration to every workload's pods (repeatable; also
+                         KEY:EFFECT for any value), e.g. for tainted nodes of that pool
   -h, --help             this text
 
 Environment: CLUSTER_NAME (default lirmm), NAMESPACE (default lirmm-services), NODE_IMAGE (build
@@ -125,6 +132,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
         gateway: { type: 'string' },
         root: { type: 'string' },
         'image-map': { type: 'string' },
+        'node-selector': { type: 'string', multiple: true },
+        toleration: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -162,6 +171,17 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     throw new UsageError(`--context ${context} is not the kind cluster's context: give --registry HOST:PORT for its images`);
   }
 
+  let placement: Placement;
+  try {
+    placement = {
+      nodeSelector: Object.fromEntries((values['node-selector'] ?? []).map(parseNodeSelector)),
+      tolerations: (values.toleration ?? []).map(parseToleration),
+    };
+  } catch (error) {
+    if (error instanceof PlacementError) throw new UsageError(error.message);
+    throw error;
+  }
+
   return {
     ...base,
     command,
@@ -183,6 +203,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     gatewayUrl: values.gateway ?? base.gatewayUrl,
     root: values.root,
     imageMap: values['image-map'],
+    placement,
     help: values.help ?? false,
   };
 }
@@ -212,6 +233,7 @@ function defaults(env: NodeJS.ProcessEnv): PipelineOptions {
     jobs: Math.max(1, Math.min(4, availableParallelism())),
     root: undefined,
     imageMap: undefined,
+    placement: { nodeSelector: {}, tolerations: [] },
     help: false,
   };
 }

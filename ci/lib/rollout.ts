@@ -9,6 +9,7 @@ import { apiErrorMessage, type Kube } from './kube.ts';
 import {
   DEFAULT_BACKOFF,
   isPodReady,
+  imagePullHint,
   podProblem,
   podWaitReason,
   selectorMatches,
@@ -194,7 +195,8 @@ class RolloutWatcher {
       const lines = problems.map((p) => {
         const where = p.container ? `, ${p.init ? 'init container' : 'container'} ${p.container}` : '';
         const restarts = p.restarts > 0 ? `, ${p.restarts} restarts` : '';
-        return `pod ${p.pod}${where}: ${p.reason}${p.message ? ` (${p.message})` : ''}${restarts}`;
+        const hint = imagePullHint(p);
+        return `pod ${p.pod}${where}: ${p.reason}${p.message ? ` (${p.message})` : ''}${restarts}${hint ? `: ${hint}` : ''}`;
       });
       this.fail(new RolloutError(`stopped waiting early: ${lines.join('; ')}`, problems, this.pendingAll()));
       return;

@@ -123,6 +123,19 @@ export interface PodProblem {
   restarts: number;
   /** True when no waiting can fix it (no threshold applies). */
   hopeless: boolean;
+  /** The container's image (undefined for a pod that no node takes). */
+  image?: string | undefined;
+}
+
+const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull']);
+
+/** What to do about an image the node does not have and cannot pull; undefined for other problems. */
+export function imagePullHint(problem: PodProblem): string | undefined {
+  if (!PULL_REASONS.has(problem.reason) || !problem.image) return undefined;
+  return (
+    `the node has no image ${problem.image} and cannot pull it: build or pull it, then load it into the node ` +
+    `(kind load docker-image ${problem.image}), push it to a registry the cluster pulls from, or map it to an image the node has (--image-map FILE)`
+  );
 }
 
 /**
@@ -132,18 +145,21 @@ export interface PodProblem {
  */
 export function podProblem(pod: V1Pod): PodProblem | undefined {
   const name = pod.metadata?.name ?? '?';
+  const imageOf = (container: string, init: boolean): string | undefined =>
+    (init ? pod.spec?.initContainers : pod.spec?.containers)?.find((item) => item.name === container)?.image;
   const check = (statuses: V1ContainerStatus[] | undefined, init: boolean): PodProblem | undefined => {
     for (const status of statuses ?? []) {
+      const image = imageOf(status.name, init);
       const restarts = status.restartCount;
       const waiting = status.state?.waiting;
       if (waiting?.reason && (HOPELESS_WAITING_REASONS.has(waiting.reason) || BACKOFF_WAITING_REASONS.has(waiting.reason))) {
         const hopeless = HOPELESS_WAITING_REASONS.has(waiting.reason);
-        return { pod: name, container: status.name, init, reason: waiting.reason, message: waiting.message ?? '', restarts, hopeless };
+        return { pod: name, container: status.name, init, reason: waiting.reason, message: waiting.message ?? '', restarts, hopeless, image };
       }
       const terminated = status.state?.terminated ?? (waiting ? status.lastState?.terminated : undefined);
       if (init && terminated && terminated.exitCode !== 0) {
         const reason = `init container failed (exit ${terminated.exitCode}${terminated.reason ? `, ${terminated.reason}` : ''})`;
-        return { pod: name, container: status.name, init, reason, message: terminated.message ?? '', restarts, hopeless: false };
+        return { pod: name, container: status.name, init, reason, message: terminated.message ?? '', restarts, hopeless: false, image };
       }
     }
     return undefined;

@@ -7,6 +7,7 @@ import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { applyObjects, type AppliedObject } from '../lib/apply.ts';
 import { applyImageMap, unusedEntries, type ImageMap, type ImageReplacement } from '../lib/image-map.ts';
 import { containersOf, podSpecOf, withImageRefs } from '../lib/images.ts';
+import { describePlacement, isEmptyPlacement, withPlacement, type Placement } from '../lib/placement.ts';
 import type { PlannedImage } from '../lib/image-sources.ts';
 import { LAB_MANIFEST } from '../lib/image-sources.ts';
 import { apiErrorMessage, type Kube } from '../lib/kube.ts';
@@ -116,10 +117,12 @@ export interface DeployStageInput {
   restart: boolean;
   withLab: boolean;
   timeoutMs: number;
-  /** Image overrides (--image-map), applied to every manifest before it is applied. */
-  imageMap?: ImageMap | undefined;
   /** Default DEFAULT_BACKOFF (ci/lib/workloads.ts). */
   backoff?: BackoffPolicy;
+  /** Image overrides (--image-map), applied to every manifest before it is applied. */
+  imageMap?: ImageMap | undefined;
+  /** Node selector and tolerations added to every workload's pods. */
+  placement?: Placement | undefined;
 }
 
 export interface DeployStageResult {
@@ -159,8 +162,9 @@ export async function restartDeployments(kube: Kube, names: readonly string[], n
 export async function runDeployStage(input: DeployStageInput): Promise<DeployStageResult> {
   const { kube, log, root, namespace } = input;
   const replacements: ImageReplacement[] = [];
+  if (!isEmptyPlacement(input.placement) && input.placement) log.line(`every workload's pods get ${describePlacement(input.placement)}`);
   const mapImages = (objects: KubernetesObject[]): KubernetesObject[] => {
-    const mapped = applyImageMap(objects, input.imageMap);
+    const mapped = applyImageMap(withPlacement(objects, input.placement), input.imageMap);
     for (const item of mapped.replacements) log.line(`image map: ${item.object} container ${item.container}: ${item.from} -> ${item.to}`);
     replacements.push(...mapped.replacements);
     return mapped.objects;

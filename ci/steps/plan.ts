@@ -3,6 +3,7 @@
 // so it works on a machine where none is installed.
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { applyImageMap, describeImageMap, type ImageMap } from '../lib/image-map.ts';
+import { describePlacement, isEmptyPlacement, withPlacement } from '../lib/placement.ts';
 import { placeholderImageNames, withImageRefs } from '../lib/images.ts';
 import type { PlannedImage } from '../lib/image-sources.ts';
 import { LAB_MANIFEST } from '../lib/image-sources.ts';
@@ -102,7 +103,7 @@ export async function runPlan(input: PlanInput): Promise<void> {
   for (const line of formatTable(['IMAGE', 'TAG', 'DOCKERFILE', 'STATUS'], rows)) build.line(`  ${line}`);
 
   const deploy = log.child('deploy');
-  const infraMapped = applyImageMap(await loadObjects(root, [INFRA_MANIFESTS], options.namespace), input.imageMap);
+  const infraMapped = applyImageMap(withPlacement(await loadObjects(root, [INFRA_MANIFESTS], options.namespace), options.placement), input.imageMap);
   const infra = infraMapped.objects;
   deploy.line(`server-side apply ${INFRA_MANIFESTS}: ${infra.length} objects (${countKinds(infra)}); wait until ready`);
   const refs = new Map(images.map((image) => [image.name, image.ref]));
@@ -113,11 +114,12 @@ export async function runPlan(input: PlanInput): Promise<void> {
     deploy.line(`warning: the manifests use shopmesh/${name}:dev but services/${name}/Dockerfile does not exist: a run would fail`);
     refs.set(name, `shopmesh/${name}:<no Dockerfile>`);
   }
-  const appsMapped = applyImageMap(withImageRefs(appObjects, refs), input.imageMap);
+  const appsMapped = applyImageMap(withPlacement(withImageRefs(appObjects, refs), options.placement), input.imageMap);
   const apps = appsMapped.objects;
   if (input.imageMap) {
     for (const line of describeImageMap(input.imageMap, [...infraMapped.replacements, ...appsMapped.replacements])) deploy.line(line);
   }
+  if (!isEmptyPlacement(options.placement)) deploy.line(`every workload's pods get ${describePlacement(options.placement)} (--node-selector, --toleration)`);
   deploy.line(`server-side apply ${appPaths.join(', ')}: ${apps.length} objects (${countKinds(apps)})`);
   for (const object of apps.filter((candidate) => candidate.kind === 'Deployment')) {
     const name = object.metadata?.name ?? '';

@@ -7,8 +7,10 @@ import { createPrivateKey } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { lockNodePort } from './standins/node-port-lock.ts';
 import { applyObjects } from '../lib/apply.ts';
 import { connectKube, isStatus, type Kube } from '../lib/kube.ts';
 import { Log, memorySink } from '../lib/log.ts';
@@ -19,6 +21,7 @@ import { runClusterStage } from '../steps/cluster.ts';
 import { makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
 
 const cluster = suite('cluster stage (kind and istioctl: recording stand-ins on PATH; Kubernetes API: real)');
+let nodePortLock: ChildProcess | undefined;
 const target = testKube();
 const namespace = uniqueName('shopmesh-cluster');
 const ADDON_PREFIX = 'shopmesh-test-addon-';
@@ -110,6 +113,8 @@ cluster.before(async () => {
   // The namespace exists already, without the injection label (made by hand, say).
   await kube.core.createNamespace({ body: { metadata: { name: namespace, labels: { team: 'shop' } } } });
 
+  // The ingress gateway Service is cluster-wide: one test run at a time uses it.
+  nodePortLock = await lockNodePort();
   // What `istioctl install` would have created: the ingress gateway Service, not yet a NodePort.
   await applyObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'shopmesh.test/used-by': 'ci' } } }]);
   // Another run may have left its own version behind: start from the fixture, always.
@@ -140,6 +145,7 @@ cluster.after(async () => {
   for (const name of ['prometheus', 'grafana', 'kiali']) {
     await kube.core.deleteNamespacedConfigMap({ name: `${ADDON_PREFIX}${name}`, namespace: 'istio-system' }).catch(() => undefined);
   }
+  nodePortLock?.kill();
   removeTree(work);
 });
 

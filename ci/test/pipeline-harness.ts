@@ -4,13 +4,15 @@
 // here (istioctl: no Istio data plane; kind and docker for the validate test), a real registry on
 // loopback, and the arguments of a `--builder docker --context <test API server>` run.
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { server } from '../../packages/testkit/src/index.ts';
 import { isStatus, type Kube } from '../lib/kube.ts';
 import { ISTIO_VERSION } from '../lib/versions.ts';
 import { isolateManifest, makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
 import { startRegistry, type RegistryServer } from './registry-server.ts';
+import { writeStandIn } from './strict-stand-in.ts';
+import { lockNodePort } from './standins/node-port-lock.ts';
 
 const SKIPPED = new Set(['node_modules', '.git', 'dist', 'results', 'testenv', '.testenv', 'ci', 'scripts']);
 const ADDONS = ['prometheus', 'grafana', 'kiali'];
@@ -34,7 +36,12 @@ export function repositoryCopy(namespace: string): string {
   return root;
 }
 
-/** Recording stand-ins for istioctl (and, for the validate test, kind and docker), and addon files. */
+/**
+ * Strict stand-ins (strict-stand-in.ts) for istioctl and, for the validate test, kind and docker:
+ * version checks, and `istioctl install` for the test API server's context (its ingress gateway
+ * Service is made by startEndToEnd: no Istio can run on kwok nodes). Any other call exits 97.
+ * Their calls: standInCalls(dir). Addon files of Istio's samples are ConfigMaps here.
+ */
 export function standIns(): string {
   const addons = Object.fromEntries(
     ADDONS.map((addon) => [
@@ -42,14 +49,13 @@ export function standIns(): string {
       `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${addonName(addon)}\n  namespace: istio-system\ndata:\n  addon: ${addon}\n`,
     ]),
   );
-  const work = makeTree({
-    'bin/istioctl': `#!/usr/bin/env bash\necho "istioctl $*" >> "$SHOPMESH_FAKE_LOG"\n[[ $1 == version ]] && echo ${ISTIO_VERSION}\nexit 0\n`,
-    'bin/kind': '#!/usr/bin/env bash\necho "kind $*" >> "$SHOPMESH_FAKE_LOG"\n[[ $1 == version ]] && echo "kind v0.30.0"\nexit 0\n',
-    'bin/docker': '#!/usr/bin/env bash\necho "docker $*" >> "$SHOPMESH_FAKE_LOG"\necho 28.2.2\n',
-    'commands.log': '',
-    ...addons,
-  });
-  for (const tool of ['istioctl', 'kind', 'docker']) chmodSync(join(work, 'bin', tool), 0o755);
+  const work = makeTree(addons);
+  writeStandIn(work, 'istioctl', [
+    { args: /version --remote=false --short/, stdout: `${ISTIO_VERSION}\n` },
+    { args: /install --set profile=demo -y --context \S+ --kubeconfig \S+/, stdout: '✔ Installation complete (stand-in)\n' },
+  ]);
+  writeStandIn(work, 'kind', [{ args: /version/, stdout: 'kind v0.30.0 go1.24.6 linux/amd64\n' }]);
+  writeStandIn(work, 'docker', [{ args: /version --format \{\{\.Server\.Version\}\}/, stdout: '28.2.2\n' }]);
   return work;
 }
 
@@ -86,7 +92,7 @@ export interface EndToEnd {
   registry: RegistryServer;
   /** The repository copy the pipeline runs on (`--root`). */
   root: string;
-  /** Stand-in tools; `commands.log` in it records their calls. */
+  /** Stand-in tools (bin/); standInCalls(tools) lists their calls. */
   tools: string;
   run(): Promise<Run>;
   cleanup(): Promise<void>;
@@ -125,6 +131,8 @@ export async function startEndToEnd(namespacePrefix = 'shopmesh-e2e'): Promise<E
   const root = repositoryCopy(namespace);
   const tools = standIns();
   let createdIngress = false;
+  // The ingress gateway Service is cluster-wide: one test run at a time uses it.
+  const nodePortLock = await lockNodePort();
   const cleanup = async (): Promise<void> => {
     await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     if (createdIngress) await kube.core.deleteNamespacedService({ name: 'istio-ingressgateway', namespace: 'istio-system' }).catch(() => undefined);
@@ -134,6 +142,7 @@ export async function startEndToEnd(namespacePrefix = 'shopmesh-e2e'): Promise<E
     await registry.stop();
     removeTree(root);
     removeTree(tools);
+    nodePortLock.kill();
   };
   try {
     createdIngress = await ensureIngressGateway(kube);
@@ -148,7 +157,6 @@ export async function startEndToEnd(namespacePrefix = 'shopmesh-e2e'): Promise<E
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${join(tools, 'bin')}:${process.env.PATH}`,
-    SHOPMESH_FAKE_LOG: join(tools, 'commands.log'),
     DOCKER_HOST: dockerHost,
     DOCKER_CLI: server('DOCKER_CLI') ?? 'docker',
     NODE_IMAGE: baseImage,

@@ -11,11 +11,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { registryHasImage } from '../lib/registry.ts';
 import { removeTree, uniqueName } from './fixtures.ts';
+import { standInCalls, unexpectedCalls } from './strict-stand-in.ts';
 import { repositoryCopy, runPipeline, standIns, startEndToEnd, summaryRow } from './pipeline-harness.ts';
 
 const pipeline = suite('pipeline end to end');
 
-pipeline('a manifest error stops the run at validate: no cluster call, no build, exit 1', async () => {
+pipeline('stand-ins kind, istioctl, docker (strict): a manifest error stops the run at validate: no cluster call, no build, exit 1', async () => {
   const namespace = uniqueName('shopmesh-e2e-invalid');
   const root = repositoryCopy(namespace);
   const tools = standIns();
@@ -25,7 +26,6 @@ pipeline('a manifest error stops the run at validate: no cluster call, no build,
     const run = await runPipeline(['--root', root, '--builder', 'docker'], {
       ...process.env,
       PATH: `${join(tools, 'bin')}:${process.env.PATH}`,
-      SHOPMESH_FAKE_LOG: join(tools, 'commands.log'),
       DOCKER_CLI: join(tools, 'bin/docker'),
       KUBECONFIG: join(tools, 'no-kubeconfig'),
     });
@@ -34,15 +34,16 @@ pipeline('a manifest error stops the run at validate: no cluster call, no build,
     for (const stage of ['cluster', 'build', 'deploy', 'smoke']) assert.match(summaryRow(run.output, stage), 'not run', stage);
     assert.match(run.output, /app-manifests\.yaml:\d+:\d+\s+error/);
     assert.match(run.output, 'replicaz');
-    const calls = readFileSync(join(tools, 'commands.log'), 'utf8').split('\n').filter(Boolean);
+    const calls = standInCalls(tools).map((call) => `${call.tool} ${call.args.join(' ')}`);
     assert.ok(calls.every((call) => / version/.test(call)), `only version checks before validate: ${calls.join('; ')}`);
+    assert.equal(unexpectedCalls(tools), []);
   } finally {
     removeTree(root);
     removeTree(tools);
   }
 });
 
-pipeline('end to end with --builder docker --registry: cold run, no-op rerun, one-file change', async () => {
+pipeline('stand-in istioctl (strict), kwok nodes: end to end with --builder docker --registry: cold run, no-op rerun, one-file change', async () => {
   const e2e = await startEndToEnd();
   if (!e2e) return;
   const { kube, namespace, registry, root, tools } = e2e;
@@ -52,7 +53,9 @@ pipeline('end to end with --builder docker --registry: cold run, no-op rerun, on
     assert.is(cold.code, 0, cold.output.slice(-6000));
     for (const stage of ['preflight', 'validate', 'cluster', 'build', 'deploy']) assert.match(summaryRow(cold.output, stage), 'passed', stage);
     assert.match(summaryRow(cold.output, 'smoke'), 'skipped');
-    assert.match(readFileSync(join(tools, 'commands.log'), 'utf8'), `istioctl install --set profile=demo -y --context ${e2e.kubeContext}`);
+    const calls = standInCalls(tools).map((call) => `${call.tool} ${call.args.join(' ')}`);
+    assert.ok(calls.some((call) => call.startsWith(`istioctl install --set profile=demo -y --context ${e2e.kubeContext}`)), calls.join('; '));
+    assert.equal(unexpectedCalls(tools), []);
     const deployments = (await kube.apps.listNamespacedDeployment({ namespace })).items;
     const apps = deployments.filter((item) => item.spec?.template.spec?.containers[0]?.image?.startsWith(registry.address));
     assert.ok(apps.length >= 10, `${apps.length} app Deployments run registry images`);

@@ -200,6 +200,9 @@ failures('an image that does not exist: the wait stops after the grace period; d
   const result = await outcome('no-image');
   assertStopped(result, { container: 'app', reason: /^(ErrImagePull|ImagePullBackOff)$/, boundMs: GRACE_BOUND_MS, evidence: [/ImagePullBackOff|ErrImagePull/, /Warning Failed.*shopmesh\/does-not-exist:0123456789ab/] });
   assert.ok(result.stoppedMs >= DEFAULT_BACKOFF.graceMs - 1000, `not before the grace period: ${result.stoppedMs} ms`);
+  // The message names the image and what to do about it.
+  assert.match(result.error?.message ?? '', 'the node has no image shopmesh/does-not-exist:0123456789ab and cannot pull it');
+  assert.match(result.error?.message ?? '', 'kind load docker-image shopmesh/does-not-exist:0123456789ab');
 });
 
 failures('an init container that fails: the wait stops at the restart threshold; diagnose shows the init container’s log', async () => {

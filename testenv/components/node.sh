@@ -704,6 +704,11 @@ node_teardown() {
 node_stop() {
   node_teardown
   rm -f "$ENV_DIR/node.env"
+  # The shop that `npm run bench:pipeline` leaves running on the node (its namespace and the ingress
+  # gateway stand-in in istio-system carry this label) goes with the node.
+  (load_component kube && kube_apiserver_ready &&
+    node_kubectl delete namespace -l shopmesh.dev/pipeline-real-node --ignore-not-found --wait=false &&
+    node_kubectl -n istio-system delete deployment -l shopmesh.dev/pipeline-real-node --ignore-not-found --wait=false) >/dev/null 2>&1
   # A Node object without its kubelet would turn NotReady and keep its pods: it goes too.
   (load_component kube && kube_apiserver_ready && node_kubectl delete node "$NODE_NAME" --ignore-not-found --wait=false) >/dev/null 2>&1
   return 0

@@ -212,9 +212,17 @@ export async function startEventConsumer<E = EventEnvelope & Record<string, unkn
     running = true;
     lastError = undefined;
   });
+  let closed = false;
   consumer.on(consumer.events.CRASH, (event) => {
     running = false;
     lastError = String(event.payload.error);
+    // kafkajs restarts the consumer itself only after a retriable error. After another one (the
+    // group coordinator not available yet, while a new broker creates __consumer_offsets) it
+    // stays stopped for good: start it again, as at start-up.
+    if (!event.payload.restart && !closed) {
+      options.log?.warn({ err: lastError }, 'kafka consumer crashed; starting it again');
+      void consumer.disconnect().catch(() => undefined).then(() => startWithRetry());
+    }
   });
   consumer.on(consumer.events.STOP, () => {
     running = false;
@@ -286,7 +294,6 @@ export async function startEventConsumer<E = EventEnvelope & Record<string, unkn
       }
     }
   };
-  let closed = false;
   void startWithRetry();
 
   return {
