@@ -117,10 +117,20 @@ cluster.before(async () => {
   nodePortLock = await lockNodePort();
   // What `istioctl install` would have created: the ingress gateway Service, not yet a NodePort.
   await applyObjects(kube, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'shopmesh.test/used-by': 'ci' } } }]);
-  // Another run may have left its own version behind: start from the fixture, always.
+  // Another run (the pipeline on the real node leaves its shop running) may have left its own
+  // version behind: start from the fixture, always, with no istiod.
   await kube.core.deleteNamespacedService({ name: 'istio-ingressgateway', namespace: 'istio-system' }).catch((error: unknown) => {
     if (!isStatus(error, 404)) throw error;
   });
+  await kube.apps.deleteNamespacedDeployment({ name: 'istiod', namespace: 'istio-system', propagationPolicy: 'Background' }).catch((error: unknown) => {
+    if (!isStatus(error, 404)) throw error;
+  });
+  for (let i = 0; ; i++) {
+    const gone = await kube.apps.readNamespacedDeployment({ name: 'istiod', namespace: 'istio-system' }).then(() => false, (error: unknown) => isStatus(error, 404));
+    if (gone) break;
+    if (i >= 100) throw new Error('a leftover istiod Deployment in istio-system was not removed within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
   await kube.core.createNamespacedService({
     namespace: 'istio-system',
     body: {
