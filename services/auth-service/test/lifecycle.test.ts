@@ -114,7 +114,8 @@ it('PostgreSQL unreachable: /readyz and requests answer 503; it recovers when th
     await proxy.cut();
     const notReady = await fetch(`${url}/readyz`);
     assert.is(notReady.status, 503);
-    assert.equal(await notReady.json(), { status: 'down', checks: { postgres: 'down' } });
+    // auth-service's own stores: PostgreSQL (accounts) and Redis (rate-limit counters).
+    assert.equal(await notReady.json(), { status: 'down', checks: { postgres: 'down', redis: 'up' } });
     const refused = await register('during@shop.test');
     assert.is(refused.status, 503);
     assert.is(((await refused.json()) as { error: { code: string } }).error.code, 'dependency_unavailable');
