@@ -175,7 +175,8 @@ it('Elasticsearch going away: /readyz and searches answer 503, and both recover 
   const proxy = await startTcpProxy(elasticsearchUrl!);
   const service = await startSearch(proxy.via(elasticsearchUrl!).replace(/\/$/, ''));
   try {
-    assert.is((await search(service.app, 'q=anything')).status, 200);
+    // A brand-new index answers searches once its primary shard has started (a moment on a fresh node).
+    await eventually(async () => assert.is((await search(service.app, 'q=anything')).status, 200));
     await proxy.cut();
     const ready = await service.app.inject({ method: 'GET', url: '/readyz' });
     assert.is(ready.statusCode, 503);
