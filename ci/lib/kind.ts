@@ -47,12 +47,27 @@ export async function imagesOnNode(node: string): Promise<Set<string>> {
   return new Set((parsed.images ?? []).flatMap((image) => image.repoTags ?? []));
 }
 
+/** A failed load, with what to try: the nodes must be running and have room for the image. */
+function loadFailure(error: unknown, cluster: string, retry: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(
+    `${message}\n  what to do: check that the cluster's nodes run (docker ps --filter label=io.x-k8s.kind.cluster=${cluster}) ` +
+      `and have disk space (docker system df), then rerun the pipeline or just: ${retry}`,
+  );
+}
+
 export async function kindLoadDockerImage(log: Log, cluster: string, image: string, nodes: readonly string[]): Promise<void> {
   const $ = shellFor(log);
-  await run(`kind load docker-image ${image}`, () => $`kind load docker-image ${image} --name ${cluster} --nodes ${nodes.join(',')}`);
+  const list = nodes.join(',');
+  await run(`kind load docker-image ${image}`, () => $`kind load docker-image ${image} --name ${cluster} --nodes ${list}`).catch((error: unknown) => {
+    throw loadFailure(error, cluster, `kind load docker-image ${image} --name ${cluster} --nodes ${list}`);
+  });
 }
 
 export async function kindLoadImageArchive(log: Log, cluster: string, archive: string, nodes: readonly string[]): Promise<void> {
   const $ = shellFor(log);
-  await run(`kind load image-archive ${archive}`, () => $`kind load image-archive ${archive} --name ${cluster} --nodes ${nodes.join(',')}`);
+  const list = nodes.join(',');
+  await run(`kind load image-archive ${archive}`, () => $`kind load image-archive ${archive} --name ${cluster} --nodes ${list}`).catch((error: unknown) => {
+    throw loadFailure(error, cluster, `kind load image-archive ${archive} --name ${cluster} --nodes ${list}`);
+  });
 }

@@ -1,8 +1,8 @@
 // The build stage with --builder docker against the test environment's real Docker engine (the
 // Dagger engine cannot run here; both builders share this stage's logic: digest tags, skip when
 // present, bounded parallelism). Images go to a real registry on loopback; for the kind target,
-// kind and the nodes' crictl are recording stand-ins at the process boundary.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+// kind and the nodes' crictl are strict stand-ins at the process boundary (ci/test/strict-stand-in.ts).
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,6 +17,7 @@ import { quietShell } from '../lib/shell.ts';
 import { caBundleFromEnv, runBuildStage } from '../steps/build.ts';
 import { makeTree, removeTree, REPO_ROOT } from './fixtures.ts';
 import { startRegistry, type RegistryServer } from './registry-server.ts';
+import { callLog, standInCalls, unexpectedCalls, writeStandIn, type StandInRule } from './strict-stand-in.ts';
 
 const build = suite('build stage, docker builder (real Docker engine, real registry)');
 const dockerHost = server('DOCKER_HOST');
@@ -129,67 +130,93 @@ build.after(async () => {
   }
 });
 
-const KIND_STAND_IN = `#!/usr/bin/env bash
-# Stand-in for kind: three nodes; "load" records the call and marks the image present on the nodes.
-echo "kind $*" >> "$SHOPMESH_FAKE_LOG"
-case "$1 $2" in
-  "get nodes") printf '%s\\n' lirmm-control-plane lirmm-worker lirmm-worker2 ;;
-  "load docker-image")
-    image=$3; nodes=
-    args=("$@"); for i in "\${!args[@]}"; do [[ \${args[$i]} == --nodes ]] && nodes=\${args[$((i + 1))]}; done
-    "$SHOPMESH_REAL_DOCKER" image inspect "$image" > /dev/null || { echo "image $image not present locally" >&2; exit 1; }
-    for node in \${nodes//,/ }; do echo "docker.io/$image" >> "$SHOPMESH_FAKE_STATE/$node"; done ;;
-  *) echo "unexpected kind call: $*" >&2; exit 2 ;;
-esac
-`;
+// kind's three nodes cannot run here: kind answers for them and keeps, per node, the images it
+// loaded (a file each, beside the stand-ins); docker is the real CLI on the real engine except for
+// `exec <node> crictl images`, answered from those files. Every other call is refused (exit 97).
+const NODE_LIST = 'lirmm-control-plane\nlirmm-worker\nlirmm-worker2\n';
+const KIND_RULES: StandInRule[] = [
+  { args: /get nodes --name lirmm/, stdout: NODE_LIST },
+  {
+    args: /load docker-image \S+ --name lirmm --nodes [\w,-]+/,
+    run: '"$SHOPMESH_REAL_DOCKER" image inspect "$3" > /dev/null || { echo "image $3 not present locally" >&2; exit 1; }; for node in ${7//,/ }; do echo "docker.io/$3" >> "$STANDIN_DIR/nodes/$node"; done',
+  },
+];
+const DOCKER_RULES: StandInRule[] = [
+  {
+    args: /exec lirmm-(control-plane|worker|worker2) crictl images -o json/,
+    run: 'tags=$(sed \'s/.*/"&"/\' "$STANDIN_DIR/nodes/$2" 2>/dev/null | paste -sd, -); echo "{\\"images\\": [{\\"repoTags\\": [$tags]}]}"',
+  },
+  // What the build stage asks the engine itself.
+  { args: /(version|image inspect|build|push|tag) .*/, run: 'exec "$SHOPMESH_REAL_DOCKER" "$@"' },
+];
 
-const DOCKER_STAND_IN = `#!/usr/bin/env bash
-# The real docker CLI, except "exec <node> crictl images" answered from the stand-in nodes' state.
-if [[ $1 == exec && $3 == crictl ]]; then
-  echo "docker exec $2 crictl $4 $5 $6" >> "$SHOPMESH_FAKE_LOG"
-  tags=$(sed 's/.*/"&"/' "$SHOPMESH_FAKE_STATE/$2" 2>/dev/null | paste -sd, -)
-  echo "{\\"images\\": [{\\"repoTags\\": [$tags]}]}"
-  exit 0
-fi
-exec "$SHOPMESH_REAL_DOCKER" "$@"
-`;
-
-(available ? build : build.skip)('kind target (kind and the nodes\' crictl: recording stand-ins): built, loaded into the nodes that lack it, then skipped', async () => {
-  const work = makeTree({ 'bin/kind': KIND_STAND_IN, 'bin/docker': DOCKER_STAND_IN, 'commands.log': '', 'nodes/lirmm-worker2': '' });
+/** Strict kind and docker stand-ins in a new folder, first on PATH; node lirmm-worker2 has `preloaded`. */
+function kindStandIns(preloaded: string): { work: string; restore: () => void } {
+  const work = makeTree({ [`nodes/lirmm-worker2`]: preloaded });
   const saved = { PATH: process.env.PATH, DOCKER_CLI: process.env.DOCKER_CLI };
-  try {
-    chmodSync(join(work, 'bin/kind'), 0o755);
-    chmodSync(join(work, 'bin/docker'), 0o755);
-    process.env.SHOPMESH_REAL_DOCKER = process.env.DOCKER_CLI ?? 'docker';
-    process.env.SHOPMESH_FAKE_LOG = join(work, 'commands.log');
-    process.env.SHOPMESH_FAKE_STATE = join(work, 'nodes');
-    process.env.PATH = `${join(work, 'bin')}:${process.env.PATH}`;
-    process.env.DOCKER_CLI = join(work, 'bin/docker');
-    const target: ImageTarget = { kind: 'kind', cluster: 'lirmm' };
-    const [image] = await planned(tiny, target, ['bravo']);
-    if (!image) throw new Error('no image');
-    // The worker2 node already has it (an earlier partial load): only the other two get it.
-    writeFileSync(join(work, 'nodes/lirmm-worker2'), `docker.io/${image.tag}\n`);
+  process.env.SHOPMESH_REAL_DOCKER = process.env.DOCKER_CLI ?? 'docker';
+  const kindRules = KIND_RULES.map((rule) => (rule.args.source.startsWith('load') ? { ...rule, failVariant: 'load', failMessage: 'ERROR: failed to load image: command "docker exec --privileged -i lirmm-worker ctr --namespace=k8s.io images import" failed with error: exit status 1' } : rule));
+  writeStandIn(work, 'kind', kindRules);
+  process.env.DOCKER_CLI = writeStandIn(work, 'docker', DOCKER_RULES);
+  process.env.PATH = `${join(work, 'bin')}:${process.env.PATH}`;
+  const restore = (): void => {
+    process.env.PATH = saved.PATH;
+    if (saved.DOCKER_CLI) process.env.DOCKER_CLI = saved.DOCKER_CLI;
+    else delete process.env.DOCKER_CLI;
+    delete process.env.SHOPMESH_STANDIN_FAIL;
+    removeTree(work);
+  };
+  return { work, restore };
+}
 
+const kindCalls = (work: string): string[] => standInCalls(work).filter((call) => call.tool === 'kind').map((call) => ['kind', ...call.args].join(' '));
+
+(available ? build : build.skip)('kind target (kind and the nodes\' crictl: strict stand-ins): built, loaded into the nodes that lack it, then skipped', async () => {
+  const target: ImageTarget = { kind: 'kind', cluster: 'lirmm' };
+  const [image] = await planned(tiny, target, ['bravo']);
+  if (!image) throw new Error('no image');
+  // The worker2 node already has it (an earlier partial load): only the other two get it.
+  const { work, restore } = kindStandIns(`docker.io/${image.tag}\n`);
+  try {
     const first = await stage(tiny, [image], target);
     assert.ok(['built', 'loaded'].includes(first.outcomes.bravo ?? ''), first.lines.join('\n'));
-    const calls = readFileSync(join(work, 'commands.log'), 'utf8').split('\n').filter(Boolean);
-    assert.equal(calls.filter((call) => call.startsWith('kind')), [
+    assert.equal(kindCalls(work), [
       'kind get nodes --name lirmm',
       `kind load docker-image ${image.tag} --name lirmm --nodes lirmm-control-plane,lirmm-worker`,
     ]);
     assert.ok(existsSync(join(work, 'nodes/lirmm-control-plane')));
+    assert.equal(unexpectedCalls(work), []);
 
-    writeFileSync(join(work, 'commands.log'), '');
+    writeFileSync(callLog(work), '');
     const second = await stage(tiny, [image], target);
     assert.equal(second.outcomes, { bravo: 'present' });
-    const again = readFileSync(join(work, 'commands.log'), 'utf8').split('\n').filter(Boolean);
-    assert.not.ok(again.some((call) => call.includes('load')), again.join('\n'));
+    assert.equal(kindCalls(work), ['kind get nodes --name lirmm']);
+    assert.equal(unexpectedCalls(work), []);
   } finally {
-    process.env.PATH = saved.PATH;
-    if (saved.DOCKER_CLI) process.env.DOCKER_CLI = saved.DOCKER_CLI;
-    else delete process.env.DOCKER_CLI;
-    removeTree(work);
+    restore();
+  }
+});
+
+(available ? build : build.skip)('kind load fails (strict kind stand-in, failing variant): the stage names the image and kind\'s message, and the node has nothing', async () => {
+  const target: ImageTarget = { kind: 'kind', cluster: 'lirmm' };
+  const [image] = await planned(tiny, target, ['alpha']);
+  if (!image) throw new Error('no image');
+  const { work, restore } = kindStandIns('');
+  try {
+    process.env.SHOPMESH_STANDIN_FAIL = 'kind:load';
+    const error = await stage(tiny, [image], target).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    assert.ok(error, 'the stage must fail when kind cannot load the image');
+    assert.match(error.message, `kind load docker-image ${image.tag} failed: exit 1`);
+    assert.match(error.message, 'failed to load image');
+    assert.match(error.message, `what to do: check that the cluster's nodes run`);
+    assert.match(error.message, `kind load docker-image ${image.tag} --name lirmm --nodes lirmm-control-plane,lirmm-worker,lirmm-worker2`);
+    assert.not.ok(existsSync(join(work, 'nodes/lirmm-control-plane')));
+    assert.equal(unexpectedCalls(work), []);
+  } finally {
+    restore();
   }
 });
 

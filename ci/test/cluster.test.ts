@@ -1,10 +1,11 @@
 // The cluster stage. kind and istioctl cannot run here (no kind node image, no Istio data plane):
-// stand-ins for both are put on PATH, at the process boundary, and record the exact command lines.
+// strict stand-ins for both are put on PATH, at the process boundary: they record the exact command
+// lines and refuse any call they do not expect (ci/test/strict-stand-in.ts).
 // Everything the stage does through the Kubernetes API (istiod health, addons, the ingress
 // NodePort, the namespace label, the generated Secret) hits the test environment's real API server,
 // reached under the context name kind would have written (kind-lirmm).
 import { createPrivateKey } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ChildProcess } from 'node:child_process';
@@ -19,8 +20,9 @@ import { waitForRollouts } from '../lib/rollout.ts';
 import { ISTIO_VERSION } from '../lib/versions.ts';
 import { runClusterStage } from '../steps/cluster.ts';
 import { makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
+import { callLog, standInCalls, writeStandIn, type StandInRule } from './strict-stand-in.ts';
 
-const cluster = suite('cluster stage (kind and istioctl: recording stand-ins on PATH; Kubernetes API: real)');
+const cluster = suite('cluster stage (kind and istioctl: strict stand-ins on PATH; Kubernetes API: real)');
 let nodePortLock: ChildProcess | undefined;
 const target = testKube();
 const namespace = uniqueName('shopmesh-cluster');
@@ -28,42 +30,37 @@ const ADDON_PREFIX = 'shopmesh-test-addon-';
 let kube: Kube;
 let work = '';
 let kubeconfig = '';
-let commandLog = '';
 
-const KIND_STAND_IN = `#!/usr/bin/env bash
-# Stand-in for kind: records its command line and keeps the list of clusters in a file.
-echo "kind $*" >> "$SHOPMESH_FAKE_LOG"
-state="$SHOPMESH_FAKE_STATE"
-name=kind
-args=("$@")
-for i in "\${!args[@]}"; do [[ \${args[$i]} == --name ]] && name=\${args[$((i + 1))]}; done
-case "$1 $2" in
-  "get clusters") if [[ -s $state ]]; then cat "$state"; else echo "No kind clusters found." >&2; fi ;;
-  "create cluster") echo "$name" >> "$state"; echo "Creating cluster \\"$name\\" ..." ;;
-  "delete cluster") grep -vx "$name" "$state" > "$state.new" || true; mv "$state.new" "$state" ;;
-  "get nodes") printf '%s\\n' "$name-control-plane" "$name-worker" "$name-worker2" ;;
-  "export kubeconfig") ;;
-  *) echo "unexpected kind call: $*" >&2; exit 2 ;;
-esac
-`;
+// kind keeps its clusters in a file beside the stand-ins; every other call is refused (exit 97).
+const KIND_RULES: StandInRule[] = [
+  { args: /get clusters/, run: 'if [[ -s $STANDIN_DIR/clusters ]]; then cat "$STANDIN_DIR/clusters"; else echo "No kind clusters found." >&2; fi' },
+  {
+    args: /create cluster --name lirmm --config \S+ --wait 120s --kubeconfig \S+/,
+    run: 'echo "$3" >> "$STANDIN_DIR/clusters"; echo "Creating cluster \\"$3\\" ..."',
+    failVariant: 'create',
+    failMessage: 'ERROR: failed to create cluster: could not find a log line that matches "Reached target .*Multi-User System.*"',
+  },
+  { args: /delete cluster --name lirmm/, run: 'grep -vx "$3" "$STANDIN_DIR/clusters" > "$STANDIN_DIR/clusters.new" || true; mv "$STANDIN_DIR/clusters.new" "$STANDIN_DIR/clusters"' },
+  { args: /export kubeconfig --name lirmm --kubeconfig \S+/ },
+];
 
-const ISTIOCTL_STAND_IN = `#!/usr/bin/env bash
-# Stand-in for istioctl: records its command line.
-echo "istioctl $*" >> "$SHOPMESH_FAKE_LOG"
-case "$1" in
-  version) echo "${ISTIO_VERSION}" ;;
-  install) echo "✔ Istio core installed" ;;
-  *) echo "unexpected istioctl call: $*" >&2; exit 2 ;;
-esac
-`;
+const ISTIOCTL_RULES: StandInRule[] = [
+  {
+    args: /install --set profile=demo -y --context kind-lirmm --kubeconfig \S+/,
+    stdout: '✔ Istio core installed\n',
+    failVariant: 'install',
+    failMessage: 'Error: failed to install manifests: context deadline exceeded',
+  },
+];
 
 function addon(name: string): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${ADDON_PREFIX}${name}\n  namespace: istio-system\ndata:\n  addon: ${name}\n`;
 }
 
+/** The stand-ins' calls since the last look, as command lines; the log starts afresh. */
 function commands(): string[] {
-  const lines = readFileSync(commandLog, 'utf8').split('\n').filter(Boolean);
-  writeFileSync(commandLog, '');
+  const lines = standInCalls(work).map((call) => [call.tool, ...call.args].join(' '));
+  writeFileSync(callLog(work), '');
   return lines;
 }
 
@@ -80,19 +77,13 @@ cluster.before(async () => {
   if (!target) return;
   kube = target.kube;
   work = makeTree({
-    'bin/kind': KIND_STAND_IN,
-    'bin/istioctl': ISTIOCTL_STAND_IN,
-    'commands.log': '',
     'clusters': '',
     'istio/samples/addons/prometheus.yaml': addon('prometheus'),
     'istio/samples/addons/grafana.yaml': addon('grafana'),
     'istio/samples/addons/kiali.yaml': addon('kiali'),
   });
-  chmodSync(join(work, 'bin/kind'), 0o755);
-  chmodSync(join(work, 'bin/istioctl'), 0o755);
-  commandLog = join(work, 'commands.log');
-  process.env.SHOPMESH_FAKE_LOG = commandLog;
-  process.env.SHOPMESH_FAKE_STATE = join(work, 'clusters');
+  writeStandIn(work, 'kind', KIND_RULES);
+  writeStandIn(work, 'istioctl', ISTIOCTL_RULES);
   process.env.PATH = `${join(work, 'bin')}:${process.env.PATH}`;
 
   // The kubeconfig kind would have written: the test API server under the context kind-lirmm.
@@ -157,6 +148,53 @@ cluster.after(async () => {
   }
   nodePortLock?.kill();
   removeTree(work);
+});
+
+/** Runs the stage with the named failing variants switched on; returns its error. */
+async function failingStage(variants: string): Promise<Error> {
+  process.env.SHOPMESH_STANDIN_FAIL = variants;
+  try {
+    await stage();
+  } catch (error) {
+    return error as Error;
+  } finally {
+    delete process.env.SHOPMESH_STANDIN_FAIL;
+    writeFileSync(join(work, 'clusters'), '');
+  }
+  throw new Error(`the cluster stage succeeded although ${variants} failed`);
+}
+
+(target ? cluster : cluster.skip)('kind create cluster fails (strict kind stand-in, failing variant): the error names the command, its exit code and kind\'s message; istioctl is not called', async () => {
+  const error = await failingStage('kind:create');
+  assert.match(error.message, /^kind create cluster failed: exit 1/);
+  assert.match(error.message, 'failed to create cluster');
+  const calls = commands();
+  assert.is(calls.length, 2, calls.join('\n'));
+  assert.ok(calls[1]?.startsWith('kind create cluster --name lirmm'));
+  assert.not.ok(calls.some((call) => call.startsWith('istioctl')));
+});
+
+(target ? cluster : cluster.skip)('istioctl install fails (strict istioctl stand-in, failing variant): the error names istioctl install and its message; the namespace is not labelled', async () => {
+  const error = await failingStage('istioctl:install');
+  assert.match(error.message, /^istioctl install failed: exit 1/);
+  assert.match(error.message, 'context deadline exceeded');
+  const calls = commands();
+  assert.is(calls.at(-1), `istioctl install --set profile=demo -y --context kind-lirmm --kubeconfig ${kubeconfig}`);
+  const ns = await kube.core.readNamespace({ name: namespace });
+  assert.is(ns.metadata?.labels?.['istio-injection'], undefined);
+});
+
+(target ? cluster : cluster.skip)('a call the stand-ins do not expect fails the stage (strict stand-in: exit 97, the call printed)', async () => {
+  const options = parseOptions(['--kubeconfig', kubeconfig, '--istio-dir', join(work, 'istio')], { NAMESPACE: namespace, CLUSTER_NAME: 'other' });
+  const error = await runClusterStage({ log: new Log(() => undefined), root: REPO_ROOT, options, connect: () => kube }).then(
+    () => undefined,
+    (caught: unknown) => caught as Error,
+  );
+  writeFileSync(join(work, 'clusters'), '');
+  commands();
+  assert.ok(error, 'a kind create cluster for another cluster name has no rule: the stage must fail');
+  assert.match(error.message, 'exit 97');
+  assert.match(error.message, 'unexpected call: kind create cluster --name other');
 });
 
 (target ? cluster : cluster.skip)('first run: kind create cluster from kind-cluster-config.yaml, istioctl install (no istiod yet), then the API parts', async () => {
