@@ -122,9 +122,14 @@ docker_stop() {
   for pid in $(pgrep -f -- "containerd-shim-runc-v2 .*-address $DOCKER_CONTAINERD_SOCKET" || true); do
     kill -KILL "$pid" 2>/dev/null || true
   done
-  # dockerd leaves its bind mount of the host's network namespace behind; it comes back on start.
-  if mountpoint -q "$DOCKER_EXEC_ROOT/netns/default" 2>/dev/null && ! pid_of docker >/dev/null; then
-    umount "$DOCKER_EXEC_ROOT/netns/default" 2>/dev/null || true
+  # dockerd leaves two bind mounts behind: the host's network namespace, and its data root made a
+  # private mount over itself (which makes `down --wipe` unable to remove the folder). Both come
+  # back on start.
+  if ! pid_of docker >/dev/null; then
+    local mount
+    for mount in "$DOCKER_EXEC_ROOT/netns/default" "$DOCKER_DATA"; do
+      if mountpoint -q "$mount" 2>/dev/null; then umount "$mount" 2>/dev/null || true; fi
+    done
   fi
   rm -f "$DOCKER_SOCKET" "$DOCKER_CONTAINERD_SOCKET"
 }
