@@ -1,6 +1,6 @@
 // Server-side apply of a list of objects with one field manager, telling for each whether the API
 // server created it, changed it, or found nothing to change (same resourceVersion: a no-op).
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { apiErrorMessage, isStatus, type Kube } from './kube.ts';
 import { FIELD_MANAGER } from './versions.ts';
@@ -78,14 +78,7 @@ async function applyOne(kube: Kube, object: KubernetesObject, options: ApplyOpti
   let after: KubernetesObject;
   try {
     // The object is patched as given (a copy: the client fills in a default namespace).
-    after = await kube.objects.patch(
-      structuredClone(object),
-      undefined,
-      undefined,
-      options.fieldManager ?? FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+    after = await kube.objects.applyAsWritten(structuredClone(object), options.fieldManager ?? FIELD_MANAGER);
   } catch (error) {
     throw new ApplyError(`${id}: server-side apply refused: ${apiErrorMessage(error)}`);
   }

@@ -1,6 +1,7 @@
 // The one way the pipeline reaches the Kubernetes API: a KubeConfig for the chosen context and the
 // typed clients made from it. Everything that talks to a cluster goes through @kubernetes/client-node.
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ManifestObjectApi } from './manifest-object-api.ts';
 import { isRecord } from './records.ts';
 
 export interface KubeTarget {
@@ -15,7 +16,8 @@ export interface Kube {
   context: string;
   core: CoreV1Api;
   apps: AppsV1Api;
-  objects: KubernetesObjectApi;
+  /** The generic object API; `applyAsWritten` for manifests (see manifest-object-api.ts). */
+  objects: ManifestObjectApi;
 }
 
 export class KubeConfigError extends Error {}
@@ -48,7 +50,7 @@ export function kubeClients(config: KubeConfig): Kube {
     context: config.getCurrentContext(),
     core: config.makeApiClient(CoreV1Api),
     apps: config.makeApiClient(AppsV1Api),
-    objects: KubernetesObjectApi.makeApiClient(config),
+    objects: ManifestObjectApi.makeApiClient(config),
   };
 }
 
