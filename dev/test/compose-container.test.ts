@@ -21,6 +21,7 @@ const dockerCli = server('DOCKER_CLI');
 const baseImage = server('BASE_IMAGE');
 const redisUrl = server('REDIS_URL');
 const engine: DockerEngine | undefined = dockerHost && dockerCli ? { host: dockerHost, cli: dockerCli } : undefined;
+const theEngine = engine;
 const compose = loadComposeFile(REPO_ROOT);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -103,11 +104,11 @@ async function withService(service: string, envOverrides: Record<string, string>
   }
 }
 
-test("compose's payment-service builds, starts with its mounted source, passes its healthcheck and reloads on save (docker build/run, host network)", async () => {
-  if (!engine || !baseImage || !redisUrl) return;
+(engine && baseImage && redisUrl ? test : test.skip)("compose's payment-service builds, starts with its mounted source, passes its healthcheck and reloads on save (docker build/run, host network)", async () => {
+  const engine = theEngine!;
   const port = await freeTcpPort();
   // Its store is the test Redis (the compose network's redis-svc is not there), under keys of this run.
-  const store = { REDIS_URL: redisUrl, PAYMENT_KEY_PREFIX: `devtest-payment-${process.pid}:` };
+  const store = { REDIS_URL: redisUrl!, PAYMENT_KEY_PREFIX: `devtest-payment-${process.pid}:` };
   await withService('payment-service', { PORT: String(port), ...store }, async ({ definition, name, copies, startedAt }) => {
     await until('readyz', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), 120_000);
     const readyMs = performance.now() - startedAt;
@@ -127,8 +128,8 @@ test("compose's payment-service builds, starts with its mounted source, passes i
   });
 });
 
-test("compose's gateway reads the routes from the mounted manifests and names the compose upstream it cannot reach (docker build/run, host network)", async () => {
-  if (!engine || !baseImage) return;
+(engine && baseImage ? test : test.skip)("compose's gateway reads the routes from the mounted manifests and names the compose upstream it cannot reach (docker build/run, host network)", async () => {
+  const engine = theEngine!;
   const port = await freeTcpPort();
   await withService('gateway', { SHOPMESH_DEV_PROXY_PORT: String(port) }, async ({ name }) => {
     // Without the compose network, `auth-service` does not resolve: the gateway must say so.
