@@ -80,6 +80,7 @@ function routeFor(vs: VirtualService, call: ServiceCall): MeshRoute | undefined 
       assert.equal(Object.keys(rest), [], `${vs.metadata.name} ${route.name}: this check reads method and uri matches only`);
       if (method && method.exact !== call.method) return false;
       if (!uri) return true;
+      assert.ok(Object.keys(uri).every((key) => key === 'prefix' || key === 'exact'), `${vs.metadata.name} ${route.name}: this check reads uri.prefix and uri.exact only`);
       assert.ok(call.path !== undefined, `${call.at}: the path is not spelled in the code, and route ${route.name} of ${vs.metadata.name} matches on it`);
       const path = call.path.split('?')[0]!;
       return uri.exact !== undefined ? path === uri.exact : path.startsWith(uri.prefix ?? '');
