@@ -108,6 +108,7 @@ export function buildTopology(manifests: { app: LoadedManifest[]; infra: LoadedM
   const denials = ingressDenials(manifests.istio);
   const routes = manifests.istio
     .filter(isKind('VirtualService'))
+    .filter(boundToGateway)
     .flatMap((m) => toRoutes(m, { services, workloads: appWorkloads, subsets, denials }));
   return {
     app: appWorkloads,
@@ -122,6 +123,10 @@ const isKind =
   (kind: string) =>
   (manifest: LoadedManifest): boolean =>
     manifest.object.kind === kind;
+
+/** The gateway's routes only: a VirtualService bound to the `mesh` alone steers calls between services. */
+const boundToGateway = (manifest: LoadedManifest): boolean =>
+  ((manifest.object.spec as { gateways?: unknown[] } | undefined)?.gateways ?? []).some((gateway) => gateway !== 'mesh');
 
 const where = (manifest: LoadedManifest): string =>
   `${manifest.file}:${manifest.line}: ${String(manifest.object.kind)} ${String((manifest.object.metadata as { name?: unknown } | undefined)?.name)}`;

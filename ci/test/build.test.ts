@@ -16,7 +16,7 @@ import { registryHasImage } from '../lib/registry.ts';
 import { quietShell } from '../lib/shell.ts';
 import { caBundleFromEnv, runBuildStage } from '../steps/build.ts';
 import { makeTree, removeTree, REPO_ROOT } from './fixtures.ts';
-import { startRegistry, type RegistryServer } from './registry-server.ts';
+import { registryInstalled, startRegistry, type RegistryServer } from './registry-server.ts';
 import { callLog, standInCalls, unexpectedCalls, writeStandIn, type StandInRule } from './strict-stand-in.ts';
 
 const build = suite('build stage, docker builder (real Docker engine, real registry)');
@@ -24,7 +24,7 @@ const dockerHost = server('DOCKER_HOST');
 const baseImage = server('BASE_IMAGE');
 let registry: RegistryServer | undefined;
 // Known when the file loads (the registry itself starts in `before`), so a skip is decided here.
-const available = dockerHost !== undefined && baseImage !== undefined;
+const available = dockerHost !== undefined && baseImage !== undefined && registryInstalled();
 let tiny = '';
 
 /** A repository of four small services whose build takes about two seconds each (RUN sleep 2). */
@@ -61,7 +61,7 @@ async function stage(root: string, images: PlannedImage[], target: ImageTarget, 
 }
 
 build.before(async () => {
-  if (!dockerHost || !baseImage) return;
+  if (!available) return;
   process.env.DOCKER_HOST = dockerHost;
   const cli = server('DOCKER_CLI');
   if (cli) process.env.DOCKER_CLI = cli;
@@ -117,7 +117,6 @@ build.after(async () => {
 
 (available ? build : build.skip)('an image already in the local engine is pushed to a registry that lacks it, without a rebuild', async () => {
   const other = await startRegistry();
-  if (!other) return;
   try {
     const target: ImageTarget = { kind: 'registry', registry: other.address };
     const images = await planned(tiny, target, ['alpha']);

@@ -14,7 +14,7 @@ import { Log, memorySink } from '../lib/log.ts';
 import { ensureAuthSecret, ensureNamespace } from '../steps/cluster.ts';
 import { loadImageMap } from '../lib/image-map.ts';
 import { podTemplateHash, ROLLS_WITH_TEMPLATE } from '../lib/rolls-with.ts';
-import { APP_MANIFESTS, INFRA_MANIFESTS, loadObjects, RESTARTED_AT, runDeployStage, type DeployStageInput } from '../steps/deploy.ts';
+import { APP_MANIFESTS, INFRA_MANIFESTS, ISTIO_MANIFESTS, loadObjects, RESTARTED_AT, runDeployStage, type DeployStageInput } from '../steps/deploy.ts';
 import { manifestsInNamespace, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
 
 const deploy = suite('deploy (real API server and controllers, kwok nodes: no containers run)');
@@ -95,6 +95,17 @@ deploy.after(async () => {
     assert.match(imageOf(item) ?? '', /^shopmesh\/[a-z-]+:[0-9a-f]{12}$/, `${name} runs the digest tag`);
     assert.ok((item?.status?.availableReplicas ?? 0) >= 1, `${name} is available`);
     assert.ok(item?.metadata?.managedFields?.some((entry) => entry.manager === 'shopmesh-pipeline' && entry.operation === 'Apply'));
+  }
+  // Every VirtualService of k8s/istio is applied with the services, the mesh's (calls between
+  // services) as well as the gateway's, retry policies included.
+  type RoutedSpec = { spec?: { gateways?: string[]; http?: { name?: string; retries?: unknown }[] } };
+  const virtualServices = (await loadObjects(root, [ISTIO_MANIFESTS], namespace)).filter((o) => o.kind === 'VirtualService');
+  assert.ok(virtualServices.some((vs) => (vs as RoutedSpec).spec?.gateways?.includes('mesh')), 'the manifests have VirtualServices for the mesh');
+  for (const vs of virtualServices) {
+    const stored = (await kube.objects.read({ apiVersion: vs.apiVersion!, kind: 'VirtualService', metadata: { name: vs.metadata!.name!, namespace } })) as RoutedSpec;
+    const routes = (object: RoutedSpec) => (object.spec?.http ?? []).map((route) => ({ name: route.name, retries: route.retries }));
+    assert.equal(routes(stored), routes(vs as RoutedSpec), `${vs.metadata!.name}: applied with its routes' retries`);
+    assert.equal(stored.spec?.gateways, (vs as RoutedSpec).spec?.gateways);
   }
 });
 

@@ -29,9 +29,9 @@ async function waitForPod(name: string, namespace: string, deadlineMs: number): 
   }
 }
 
-test('a consumer group of an allowed service joins and reads what was produced through kafka-svc', async () => {
-  if (!target || !node) return;
-  const { kube } = target;
+(target && node ? test : test.skip)('a consumer group of an allowed service joins and reads what was produced through kafka-svc', async () => {
+  const { kube } = target!;
+  const pinned = node!;
   const namespace = uniqueName('shopmesh-kafka-policy');
   const root = manifestsInNamespace(namespace);
   try {
@@ -41,8 +41,8 @@ test('a consumer group of an allowed service joins and reads what was produced t
       object.kind === 'Namespace' || /^(zookeeper|kafka)/.test(object.metadata?.name ?? '');
     const objects = applyImageMap(
       withPlacement((await loadObjects(root, [INFRA_MANIFESTS], namespace)).filter(wanted), {
-        nodeSelector: { [node.label[0]]: node.label[1] },
-        tolerations: [{ key: node.label[0], operator: 'Equal', value: node.label[1], effect: 'NoExecute' }],
+        nodeSelector: { [pinned.label[0]]: pinned.label[1] },
+        tolerations: [{ key: pinned.label[0], operator: 'Equal', value: pinned.label[1], effect: 'NoExecute' }],
       }),
       map,
     ).objects;
@@ -65,7 +65,7 @@ test('a consumer group of an allowed service joins and reads what was produced t
       body: {
         // A pod of a service the policy admits (notification-service consumes events).
         metadata: { name: 'kafka-client', labels: { app: 'notification-service' } },
-        spec: node.pin({
+        spec: pinned.pin({
           restartPolicy: 'Never',
           containers: [{ name: 'client', image: kafkaImage, imagePullPolicy: 'IfNotPresent', command: ['bash', '-c', script] }],
         }),

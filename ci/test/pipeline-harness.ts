@@ -10,7 +10,7 @@ import { server } from '../../packages/testkit/src/index.ts';
 import { isStatus, type Kube } from '../lib/kube.ts';
 import { ISTIO_VERSION } from '../lib/versions.ts';
 import { isolateManifest, makeTree, removeTree, REPO_ROOT, testKube, uniqueName } from './fixtures.ts';
-import { startRegistry, type RegistryServer } from './registry-server.ts';
+import { registryInstalled, startRegistry, type RegistryServer } from './registry-server.ts';
 import { writeStandIn } from './strict-stand-in.ts';
 import { lockNodePort } from './standins/node-port-lock.ts';
 
@@ -115,17 +115,27 @@ async function ensureIngressGateway(kube: Kube): Promise<boolean> {
 }
 
 /**
- * `--builder docker --context <test API server> --registry <fresh loopback registry> --skip-smoke`
- * on a fresh repository copy and namespace; undefined (with the SKIP line printed by testkit) when
- * the test environment is not there.
+ * Whether the test environment has what startEndToEnd needs (the API server, the Docker engine, the
+ * base image, the registry package), decided when a test file loads so that its suite is skipped,
+ * with the SKIP lines testkit prints, rather than passing without running; under CI a missing
+ * server is an error.
  */
-export async function startEndToEnd(namespacePrefix = 'shopmesh-e2e'): Promise<EndToEnd | undefined> {
+export function endToEndAvailable(): boolean {
+  const parts = [testKube() !== undefined, server('DOCKER_HOST') !== undefined, server('BASE_IMAGE') !== undefined, registryInstalled()];
+  return parts.every(Boolean);
+}
+
+/**
+ * `--builder docker --context <test API server> --registry <fresh loopback registry> --skip-smoke`
+ * on a fresh repository copy and namespace (check endToEndAvailable() first: without the test
+ * environment this throws).
+ */
+export async function startEndToEnd(namespacePrefix = 'shopmesh-e2e'): Promise<EndToEnd> {
   const target = testKube();
   const dockerHost = server('DOCKER_HOST');
   const baseImage = server('BASE_IMAGE');
-  if (!target || !dockerHost || !baseImage) return undefined;
+  if (!target || !dockerHost || !baseImage) throw new Error('the test environment is not there: run testenv/up');
   const registry = await startRegistry();
-  if (!registry) return undefined;
   const kube = target.kube;
   const namespace = uniqueName(namespacePrefix);
   const root = repositoryCopy(namespace);

@@ -23,14 +23,21 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts a registry, or returns undefined (with a SKIP line) when the package is not installed; under CI that is an error. */
-export async function startRegistry(): Promise<RegistryServer | undefined> {
-  if (!existsSync(REGISTRY_BINARY)) {
-    const message = `${REGISTRY_BINARY} is missing: apt-get install docker-registry`;
-    if (isCI()) throw new Error(message);
-    console.warn(`SKIP: ${message}`);
-    return undefined;
-  }
+/**
+ * Whether the registry package is installed, for a suite to decide when its file loads whether it
+ * skips: false with a SKIP line outside CI; under CI a missing package is an error.
+ */
+export function registryInstalled(): boolean {
+  if (existsSync(REGISTRY_BINARY)) return true;
+  const message = `${REGISTRY_BINARY} is missing: apt-get install docker-registry`;
+  if (isCI()) throw new Error(message);
+  console.warn(`SKIP: ${message}`);
+  return false;
+}
+
+/** Starts a registry (check registryInstalled() first: without the package this throws). */
+export async function startRegistry(): Promise<RegistryServer> {
+  if (!existsSync(REGISTRY_BINARY)) throw new Error(`${REGISTRY_BINARY} is missing: apt-get install docker-registry`);
   const dir = mkdtempSync(join(tmpdir(), 'shopmesh-registry-'));
   const port = await freePort();
   const address = `127.0.0.1:${port}`;

@@ -18,6 +18,7 @@ import { testKube, uniqueName } from './fixtures.ts';
 const failures = suite(`rollout wait and diagnose on the real node (back-off policy: ${DEFAULT_BACKOFF.restarts} restarts or ${DEFAULT_BACKOFF.graceMs / 1000}s)`);
 const target = testKube();
 const node = realNode();
+const it = target && node ? failures : failures.skip;
 let kube: Kube;
 const namespaces: string[] = [];
 
@@ -188,15 +189,13 @@ function assertStopped(result: Outcome, expect: { container: string; init?: bool
   for (const evidence of expect.evidence) assert.match(diagnosis, evidence);
 }
 
-failures('a container that crashes at start: the wait stops at the restart threshold; diagnose shows its real last log lines', async () => {
-  if (!target || !node) return;
+it('a container that crashes at start: the wait stops at the restart threshold; diagnose shows its real last log lines', async () => {
   const result = await outcome('crash');
   assertStopped(result, { container: 'app', reason: /^CrashLoopBackOff$/, boundMs: CRASH_BOUND_MS, evidence: ['CrashLoopBackOff', '| configuration: DATABASE_URL is not set', '| starting order-service', 'last terminated: exit 1 (Error)'] });
   assert.ok((result.error?.problems[0]?.restarts ?? 0) >= DEFAULT_BACKOFF.restarts);
 });
 
-failures('an image that does not exist: the wait stops after the grace period; diagnose shows the pull failure events', async () => {
-  if (!target || !node) return;
+it('an image that does not exist: the wait stops after the grace period; diagnose shows the pull failure events', async () => {
   const result = await outcome('no-image');
   assertStopped(result, { container: 'app', reason: /^(ErrImagePull|ImagePullBackOff)$/, boundMs: GRACE_BOUND_MS, evidence: [/ImagePullBackOff|ErrImagePull/, /Warning Failed.*shopmesh\/does-not-exist:0123456789ab/] });
   assert.ok(result.stoppedMs >= DEFAULT_BACKOFF.graceMs - 1000, `not before the grace period: ${result.stoppedMs} ms`);
@@ -205,27 +204,23 @@ failures('an image that does not exist: the wait stops after the grace period; d
   assert.match(result.error?.message ?? '', 'kind load docker-image shopmesh/does-not-exist:0123456789ab');
 });
 
-failures('an init container that fails: the wait stops at the restart threshold; diagnose shows the init container’s log', async () => {
-  if (!target || !node) return;
+it('an init container that fails: the wait stops at the restart threshold; diagnose shows the init container’s log', async () => {
   const result = await outcome('init-fails');
   assertStopped(result, { container: 'apply-schema', init: true, reason: /CrashLoopBackOff|init container failed \(exit 1/, boundMs: CRASH_BOUND_MS, evidence: [/Init:(CrashLoopBackOff|Error)/, '| migration 0003 failed: relation "users" does not exist'] });
   assert.not.match(result.diagnosis, /container app:\n\s+running/, 'the main container never ran');
 });
 
-failures('a pod no node can take (requests larger than the node): the wait stops after the grace period; diagnose shows the scheduler’s event', async () => {
-  if (!target || !node) return;
+it('a pod no node can take (requests larger than the node): the wait stops after the grace period; diagnose shows the scheduler’s event', async () => {
   const result = await outcome('unschedulable');
   assertStopped(result, { container: '', reason: /^Unschedulable$/, boundMs: GRACE_BOUND_MS, evidence: [`--- pod ${result.pod}: Pending`, 'FailedScheduling', 'Insufficient memory'] });
 });
 
-failures('a reference to a missing Secret: the wait stops after the grace period; diagnose names the Secret', async () => {
-  if (!target || !node) return;
+it('a reference to a missing Secret: the wait stops after the grace period; diagnose names the Secret', async () => {
   const result = await outcome('missing-secret');
   assertStopped(result, { container: 'app', reason: /^CreateContainerConfigError$/, boundMs: GRACE_BOUND_MS, evidence: ['CreateContainerConfigError', 'secret "shopmesh-missing-secret" not found'] });
 });
 
-failures('a readiness probe that never passes: the wait stops at its deadline; diagnose shows the probe failures and the container’s log', async () => {
-  if (!target || !node) return;
+it('a readiness probe that never passes: the wait stops at its deadline; diagnose shows the probe failures and the container’s log', async () => {
   const result = await outcome('never-ready');
   const { error, diagnosis } = result;
   assert.ok(error, 'the wait failed');
@@ -237,8 +232,7 @@ failures('a readiness probe that never passes: the wait stops at its deadline; d
   assert.match(diagnosis, 'never-ready: 0 of 1 updated replicas are available');
 });
 
-failures('a container that fails twice and then starts does not fail the rollout', async () => {
-  if (!target || !node) return;
+it('a container that fails twice and then starts does not fail the rollout', async () => {
   const result = await outcome('fails-twice');
   assert.is(result.error, undefined, result.error?.message);
   const pod = await kube.core.readNamespacedPod({ namespace: result.namespace, name: result.pod });
@@ -247,8 +241,7 @@ failures('a container that fails twice and then starts does not fail the rollout
   assert.ok(result.progress.some((line) => line.includes('rolled out')));
 });
 
-failures('an old revision still crashing does not stop the wait while the new revision rolls out', async () => {
-  if (!target || !node) return;
+it('an old revision still crashing does not stop the wait while the new revision rolls out', async () => {
   const namespace = uniqueName('rollout-fixed');
   namespaces.push(namespace);
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });

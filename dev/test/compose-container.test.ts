@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { server } from '../../packages/testkit/src/index.ts';
 import { docker, extraCaBundle, type DockerEngine } from '../../packages/service-kit/src/testing-docker.ts';
-import { freeTcpPort } from '../../packages/service-kit/src/testing.ts';
+import { freeTcpPort, uniqueSuffix } from '../../packages/service-kit/src/testing.ts';
 import { environmentOf, loadComposeFile, type ComposeService } from '../compose-check.ts';
 import { REPO_ROOT } from '../profile.ts';
 
@@ -21,7 +21,10 @@ const dockerCli = server('DOCKER_CLI');
 const baseImage = server('BASE_IMAGE');
 const redisUrl = server('REDIS_URL');
 const engine: DockerEngine | undefined = dockerHost && dockerCli ? { host: dockerHost, cli: dockerCli } : undefined;
+const theEngine = engine;
 const compose = loadComposeFile(REPO_ROOT);
+/** This run's suffix for image tags and container names. */
+const RUN = uniqueSuffix();
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = performance.now() + timeoutMs;
@@ -49,10 +52,12 @@ async function startComposeService(engine: DockerEngine, service: string, envOve
   assert.ok(definition?.build?.dockerfile && definition.build.target && definition.image, `${service} has build and image`);
   assert.ok(Array.isArray(definition.command), `${service}'s command is a list`);
   const ca = extraCaBundle();
+  // The compose file's tag with this run's suffix: another checkout's run builds other sources.
+  const image = `${definition.image}-test-${RUN}`;
   const built = await docker(engine, [
     'build', '--network', 'host', '--target', definition.build.target,
     '--build-arg', `NODE_IMAGE=${baseImage}`, ...(ca ? ['--secret', `id=extra_ca,src=${ca}`] : []),
-    '-f', join(REPO_ROOT, definition.build.dockerfile), '-t', definition.image, join(REPO_ROOT, definition.build.context ?? '.'),
+    '-f', join(REPO_ROOT, definition.build.dockerfile), '-t', image, join(REPO_ROOT, definition.build.context ?? '.'),
   ]);
   assert.is(built.code, 0, built.stderr.slice(-3000));
 
@@ -67,7 +72,7 @@ async function startComposeService(engine: DockerEngine, service: string, envOve
     return ['-v', `${copy}:${target}${mode ? `:${mode}` : ''}`];
   });
   const env = { ...environmentOf(definition), ...envOverrides };
-  const name = `devtest-compose-${service}-${process.pid}`;
+  const name = `devtest-compose-${service}-${RUN}`;
   await docker(engine, ['rm', '-f', name]);
   const startedAt = performance.now();
   const run = await docker(engine, [
@@ -75,7 +80,7 @@ async function startComposeService(engine: DockerEngine, service: string, envOve
     ...(definition.working_dir ? ['-w', definition.working_dir] : []),
     ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
     ...mountArgs,
-    definition.image, ...definition.command,
+    image, ...definition.command,
   ]);
   assert.is(run.code, 0, run.stderr);
   return {
@@ -86,6 +91,7 @@ async function startComposeService(engine: DockerEngine, service: string, envOve
     logs: async () => (await docker(engine, ['logs', '--tail', '30', name])).stdout,
     remove: async () => {
       await docker(engine, ['rm', '-f', name]);
+      await docker(engine, ['rmi', image]);
       rmSync(copiesDir, { recursive: true, force: true });
     },
   };
@@ -103,11 +109,11 @@ async function withService(service: string, envOverrides: Record<string, string>
   }
 }
 
-test("compose's payment-service builds, starts with its mounted source, passes its healthcheck and reloads on save (docker build/run, host network)", async () => {
-  if (!engine || !baseImage || !redisUrl) return;
+(engine && baseImage && redisUrl ? test : test.skip)("compose's payment-service builds, starts with its mounted source, passes its healthcheck and reloads on save (docker build/run, host network)", async () => {
+  const engine = theEngine!;
   const port = await freeTcpPort();
   // Its store is the test Redis (the compose network's redis-svc is not there), under keys of this run.
-  const store = { REDIS_URL: redisUrl, PAYMENT_KEY_PREFIX: `devtest-payment-${process.pid}:` };
+  const store = { REDIS_URL: redisUrl!, PAYMENT_KEY_PREFIX: `devtest-payment-${RUN}:` };
   await withService('payment-service', { PORT: String(port), ...store }, async ({ definition, name, copies, startedAt }) => {
     await until('readyz', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), 120_000);
     const readyMs = performance.now() - startedAt;
@@ -127,8 +133,8 @@ test("compose's payment-service builds, starts with its mounted source, passes i
   });
 });
 
-test("compose's gateway reads the routes from the mounted manifests and names the compose upstream it cannot reach (docker build/run, host network)", async () => {
-  if (!engine || !baseImage) return;
+(engine && baseImage ? test : test.skip)("compose's gateway reads the routes from the mounted manifests and names the compose upstream it cannot reach (docker build/run, host network)", async () => {
+  const engine = theEngine!;
   const port = await freeTcpPort();
   await withService('gateway', { SHOPMESH_DEV_PROXY_PORT: String(port) }, async ({ name }) => {
     // Without the compose network, `auth-service` does not resolve: the gateway must say so.

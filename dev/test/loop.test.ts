@@ -4,8 +4,8 @@
 // all ready, and save to the reloaded service answering.
 //
 // It runs under a profile of its own, chosen per run (state dir, `devtest<random>_*` databases,
-// Redis db 12, free ports), so a developer's running loop, its data and another checkout's run of
-// this file are left alone. The reload probe
+// a Redis database leased for the run, free ports), so a developer's running loop, its data and
+// another checkout's run of this file are left alone. The reload probe
 // edits real source files (a line prepended), restored in `after` and, should this process be
 // killed, at the next run from the backup kept in the profile's state dir.
 import { spawn } from 'node:child_process';
@@ -20,7 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freeTcpPort } from '../../packages/service-kit/src/testing.ts';
+import { freeTcpPort, leaseRedisDatabase } from '../../packages/service-kit/src/testing.ts';
 import { server } from '../../packages/testkit/src/index.ts';
 import { localStatus, type WorkloadStatus } from '../local-loop.ts';
 import { devProfile, REPO_ROOT } from '../profile.ts';
@@ -53,6 +53,9 @@ async function freePorts(): Promise<{ offset: number; proxyPort: number }> {
   throw new Error('no free range of ports for the loop');
 }
 const ports = await freePorts();
+// `reset` flushes the loop's Redis database and a test counts its keys: a database this run alone
+// holds, among those no one else uses (the tests' 0, the inner loop's 13, e2e's 14 and 15 left out).
+const redisLease = available ? await leaseRedisDatabase(servers[1]!, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) : undefined;
 const admin = { email: `admin-${randomBytes(3).toString('hex')}@devtest.shopmesh`, password: randomBytes(12).toString('base64url') };
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -60,8 +63,7 @@ const env: NodeJS.ProcessEnv = {
   SHOPMESH_DEV_PREFIX: PREFIX,
   SHOPMESH_DEV_PORT_OFFSET: String(ports.offset),
   SHOPMESH_DEV_PROXY_PORT: String(ports.proxyPort),
-  // Its own Redis database: the inner loop's default is 13, e2e's shopping flow 14, its bench 15.
-  SHOPMESH_DEV_REDIS_DB: '12',
+  SHOPMESH_DEV_REDIS_DB: String(redisLease?.db ?? 12),
   SHOPMESH_DEV_LOG_LEVEL: 'warn',
   ADMIN_EMAIL: admin.email,
   ADMIN_PASSWORD: admin.password,
@@ -182,6 +184,7 @@ loop.after(async () => {
   restoreSources();
   if (up) await devSh('down');
   rmSync(HOME, { recursive: true, force: true });
+  await redisLease?.release();
 });
 
 (available ? loop : loop.skip)('up --no-docker starts every service and the gateway, and they are ready', async () => {

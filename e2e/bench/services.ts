@@ -25,7 +25,7 @@ import { planShop, startShop, uniquePrefix, type Shop } from '../lib/shop.ts';
 import { closedLoop, combineRounds, figuresOf, percentile, printFigures, printTable, runLoad, type LoadFigures } from './load.ts';
 
 const GOALS = { v2OverV1: 3, p99AtFixedRateMs: 20, fixedRate: 1_000, idleRssMiB: 120 };
-const REDIS_DB = 15; // the bench's own; the tests use 0, 12 (dev loop test) and 14, the inner loop 13
+const REDIS_DB = 15; // the bench's own; the tests use 0, 14 and one of 1-12 leased per run (dev loop test), the inner loop 13
 const CATEGORIES = ['lighting', 'home', 'kitchen', 'garden', 'books', 'toys', 'sports', 'audio', 'office', 'travel'];
 const PAGE_SIZE = 20;
 

@@ -99,6 +99,41 @@ test('lab:experiment (held-out) draws fresh seeds, writes the reports and ends w
     assert.match(summary, /\| 50 \(frozen\) \| \d+\.\d\d \[/);
     assert.match(summary, /\| 25 \| \d+\.\d\d \[/);
     assert.match(summary, '`ewmaLatency.decayDecisions`');
+
+    // The verdicts follow from the figures, whichever way the fresh seeds make them come out.
+    const headline = /best\/static p99 geomean=(\d+\.\d\d \[[\d.,]+\]), best\/least-request geomean=(\d+\.\d\d \[[\d.,]+\]), beats static on (\d+)\/1/.exec(lines[lines.length - 1] ?? '')!;
+    const candidate = /Candidate controller: \*\*([a-z-]+)\*\*/.exec(summary)?.[1];
+    assert.ok(candidate, 'the summary names the candidate controller');
+    const ratios = (strategy: string): string[] => {
+      const row = summary.split('\n').find((line) => line.startsWith(`| ${strategy} | `) && /\| \d+\.\d\d \[[\d.,]+\] \| \d+\.\d\d \[[\d.,]+\] \|$/.test(line));
+      assert.ok(row, `a ratio row for ${strategy}`);
+      return row.split('|').slice(2, 4).map((cell) => cell.trim());
+    };
+    assert.equal(ratios('static')[0], '1.00 [1.00,1.00]', 'static against itself, paired by seed');
+    assert.equal(ratios('least-request')[1], '1.00 [1.00,1.00]', 'least-request against itself, paired by seed');
+    assert.equal(ratios(candidate), [headline[1], headline[2]], 'the headline is the candidate\'s geomeans');
+    const perScenario = summary.split('\n').find((line) => line.startsWith('| fast-failing | '))!.split('|')[2]!.trim();
+    const beaten = Number(/\[[\d.]+,([\d.]+)\]/.exec(perScenario)?.[1]) < 1 ? 1 : 0;
+    assert.is(Number(headline[3]), beaten, `beats static on ${headline[3]}/1, its interval on fast-failing being ${perScenario}`);
+    const goalRows = summary.slice(summary.indexOf('## Goals')).split('\n').filter((line) => line.startsWith(`| ${candidate}: `));
+    assert.ok(goalRows.length >= 3, summary);
+    for (const row of goalRows) {
+      const [goal = '', measured = '', verdict = ''] = row.split('|').slice(1, 4).map((cell) => cell.trim());
+      assert.ok(verdict === 'met' || verdict === '**not met**', row);
+      const met = verdict === 'met';
+      const bound = /<= (\d+\.\d+)x/.exec(goal);
+      const wins = /^(\d+)\/(\d+)/.exec(measured);
+      if (bound) {
+        const ratio = Number(measured.split(' ')[0]);
+        // Printed to two decimals: a ratio that prints as the bound itself could round either way.
+        if (Math.abs(ratio - Number(bound[1])) >= 0.005) assert.is(met, ratio <= Number(bound[1]), row);
+      } else if (wins) {
+        assert.is(met, wins[1] === wins[2], row);
+        assert.is(Number(wins[1]), beaten, row);
+      } else {
+        assert.unreachable(`a goal this test cannot check: ${row}`);
+      }
+    }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -77,6 +77,16 @@ async function removeEarlierShops(kube: Kube): Promise<void> {
   }
 }
 
+/**
+ * Whether the test environment has what startRealNodeRun needs (API server, real node, Docker
+ * engine), for a suite to decide when its file loads whether it skips (testkit prints the SKIP
+ * lines; under CI a missing server is an error).
+ */
+export function realNodeRunAvailable(): boolean {
+  const parts = [testKube() !== undefined, realNode() !== undefined, server('DOCKER_HOST') !== undefined];
+  return parts.every(Boolean);
+}
+
 export async function startRealNodeRun(prefix: string): Promise<RealNodeRun | undefined> {
   const target = testKube();
   const node = realNode();

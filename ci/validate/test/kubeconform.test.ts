@@ -35,9 +35,10 @@ function kubeconform(...paths: string[]): KubeconformOutput {
   return JSON.parse(run.stdout) as KubeconformOutput;
 }
 
-it('kubeconform with our schemas accepts every corpus manifest, as we do', async () => {
-  const dir = corpusDir();
-  if (!dir) return;
+const corpus = corpusDir();
+
+(hasGo && corpus ? test : test.skip)('kubeconform with our schemas accepts every corpus manifest, as we do', async () => {
+  const dir = corpus!;
   const files = readdirSync(dir).filter((name) => name.endsWith('.yaml')).map((name) => join(dir, name));
   const theirs = kubeconform(...files);
   const ours = await validate(files, { schemaOnly: true });

@@ -63,4 +63,19 @@ test('startTcpProxy takes the server URL; cut refuses connections, restore accep
   assert.match(noPort, 'no port');
 });
 
+test('startTcpProxy reject closes each connection unanswered and counts them; restore serves again', async () => {
+  const proxy = await startTcpProxy(baseUrl);
+  try {
+    const through = proxy.via(baseUrl);
+    await proxy.reject();
+    for (let i = 0; i < 3; i++) assert.ok(await callJson(through, 'GET', '/x').then(() => false, () => true), 'no answer while rejecting');
+    assert.is(proxy.rejected, 3);
+    await proxy.restore();
+    assert.is((await callJson(through, 'GET', '/x')).status, 200);
+    assert.is(proxy.rejected, 3, 'served connections are not counted');
+  } finally {
+    await proxy.close();
+  }
+});
+
 test.run();

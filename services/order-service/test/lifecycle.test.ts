@@ -2,7 +2,6 @@
 // and Kafka: stock reserved and given back, payment faults (a restart between attempt and retry,
 // a refusal), the reconciler ending pending orders, totals, the cart after a paid order, paging.
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { server } from '@shopmesh/testkit';
@@ -183,11 +182,13 @@ it('past the deadline the reconciler cancels a pending order: it waits while pay
   const cancelling = { ORDER_RECONCILE_INTERVAL_MS: '100', ORDER_PENDING_GRACE_MS: '0', ORDER_PENDING_DEADLINE_MS: '0' };
   const orders = await stack.startOrderService({ PAYMENT_SERVICE_URL: proxy.via(stack.payments.url), ...cancelling });
   try {
-    await proxy.cut();
+    await proxy.reject();
     const key = randomUUID();
     assert.is((await placeOrder(orders.url, user.accessToken, key)).status, 503);
     const id = (await callJson(orders.url, 'GET', '/', { token: user.accessToken })).body.items[0].id as string;
-    await sleep(600);
+    // Barrier: the reconciler has tried payment-service at least twice more since the placement.
+    const tried = proxy.rejected;
+    await eventually(() => assert.ok(proxy.rejected >= tried + 2, `${proxy.rejected - tried} attempts`), { timeoutMs: 10_000 });
     assert.is((await orderOf(stack, user.accessToken, id)).status, 'pending', 'without an answer from payment-service nothing is decided');
     assert.is(await stockOf(stack, product.id), 0);
 

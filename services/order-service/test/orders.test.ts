@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import pg from 'pg';
 import { server } from '@shopmesh/testkit';
 import { TOPICS } from '@shopmesh/service-kit/kafka';
-import { callJson, collectEvents, startTcpProxy, type EventCollector } from '@shopmesh/service-kit/testing';
+import { callJson, collectEvents, eventually, startTcpProxy, type EventCollector } from '@shopmesh/service-kit/testing';
 import { fillCart, startStack, type Stack } from './support.ts';
 
 const postgresUrl = server('POSTGRES_URL');
@@ -33,6 +33,16 @@ orders.after(async (context) => {
 
 const placeOrder = (url: string, token: string, key: string = randomUUID()) =>
   callJson(url, 'POST', '/', { token, headers: { 'idempotency-key': key } });
+
+async function outboxRows(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query('select count(*)::int as n from outbox_events')).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
 
 async function ordersWithKey(databaseUrl: string, key: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -148,7 +158,10 @@ it('concurrent duplicates (same key at once, two replicas) → one order, one 20
 
   const orderId = answers[0]!.body.id as string;
   await events.waitFor((event) => event.orderId === orderId && event.type === 'order.paid');
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // Barrier: an empty outbox means every event the five requests caused is on Kafka; once the
+  // collector has caught up with the topic, each of them is recorded.
+  await eventually(async () => assert.is(await outboxRows(stack.database.url), 0, 'the outbox is drained'), { timeoutMs: 30_000 });
+  await events.caughtUp();
   const paidEvents = events.events.filter((event) => event.orderId === orderId && event.type === 'order.paid');
   assert.is(new Set(paidEvents.map((event) => event.id)).size, 1, 'one order.paid event (redeliveries share its id)');
 });

@@ -51,8 +51,12 @@ export function imageSuite<Need extends string>(spec: ImageSuiteSpec<Need>): voi
   const ready = Boolean(dockerHost && baseImage && Object.values(servers).every(Boolean));
   const images = suite(`${spec.service} image`);
   const it = ready ? images : images.skip;
-  const tag = `shopmesh/${spec.service}:test`;
+  // A tag of this run's own: another checkout's run of the same suite builds other sources.
+  const tag = `shopmesh/${spec.service}:test-${uniqueSuffix()}`;
   const engine = (): DockerEngine => ({ host: dockerHost!, cli: server('DOCKER_CLI') ?? 'docker' });
+  images.after(async () => {
+    if (ready) await docker(engine(), ['rmi', tag]);
+  });
 
   it('builds: uid 1000, WORKDIR /app, node dist/main.js, no HEALTHCHECK, no build tools', async () => {
     const built = await buildServiceImage({ engine: engine(), repoRoot: REPO_ROOT, service: spec.service, baseImage: baseImage!, tag });

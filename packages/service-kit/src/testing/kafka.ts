@@ -10,6 +10,12 @@ export interface EventCollector {
   events: RecordedEvent[];
   /** Resolves with the matching events once there are `count` of them; throws after the timeout. */
   waitFor(match: (event: RecordedEvent) => boolean, count?: number, timeoutMs?: number): Promise<RecordedEvent[]>;
+  /**
+   * Resolves once every event that was on the topic when it was called has been recorded: the
+   * barrier before a "nothing more arrived" check (what was published is in, so look now), in place
+   * of a pause that hopes it was long enough. Throws after the timeout naming the partition behind.
+   */
+  caughtUp(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,9 +28,10 @@ export async function collectEvents(brokers: string, topic: string): Promise<Eve
   const kafka = createKafka({ brokers, clientId: `test-${suffix}` });
   await ensureTopics(kafka, [topic]);
   const events: RecordedEvent[] = [];
+  const groupId = `test-${topic}-${suffix}`;
   const consumer = await startEventConsumer({
     kafka,
-    groupId: `test-${topic}-${suffix}`,
+    groupId,
     topics: [topic],
     fromBeginning: true,
     // Whatever is on the topic is recorded as it is (dead letters have no id or type).
@@ -44,6 +51,28 @@ export async function collectEvents(brokers: string, topic: string): Promise<Eve
         },
         { timeoutMs },
       ),
+    async caughtUp(timeoutMs = 30_000) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const ends = await admin.fetchTopicOffsets(topic);
+        // The group commits a message's offset once the collector recorded it (after its batch).
+        await eventually(
+          async () => {
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            for (const { partition, low, high } of ends) {
+              const next = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+              if (Number(high) > Number(low) && next < Number(high)) {
+                throw new Error(`${topic} partition ${partition}: recorded up to offset ${next}, it held ${high} when caughtUp was called (after ${timeoutMs} ms)`);
+              }
+            }
+          },
+          { timeoutMs },
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    },
     close: () => consumer.close(),
   };
 }

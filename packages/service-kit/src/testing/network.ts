@@ -17,6 +17,13 @@ export interface TcpProxy {
   via(url: string): string;
   /** Drops every open connection and refuses new ones: the dependency "goes down". */
   cut(): Promise<void>;
+  /**
+   * Drops every open connection and closes each new one as soon as it is accepted, counting them
+   * (`rejected`): the dependency is away, and a test can wait until its clients tried N times.
+   */
+  reject(): Promise<void>;
+  /** Connections closed unanswered since reject(). */
+  readonly rejected: number;
   /** Accepts connections again: the dependency "comes back". */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -43,7 +50,14 @@ export async function startTcpProxy(target: { host: string; port: number } | str
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   };
+  let rejecting = false;
+  let rejected = 0;
   const server = createServer((client) => {
+    if (rejecting) {
+      rejected++;
+      client.destroy();
+      return;
+    }
     const upstream = connect(targetPort, host);
     track(client);
     track(upstream);
@@ -74,8 +88,18 @@ export async function startTcpProxy(target: { host: string; port: number } | str
       for (const socket of sockets) socket.destroy();
       await closed;
     },
+    async reject() {
+      rejecting = true;
+      rejected = 0;
+      for (const socket of sockets) socket.destroy();
+      if (!server.listening) await listen(port);
+    },
+    get rejected() {
+      return rejected;
+    },
     async restore() {
-      await listen(port);
+      if (rejecting) rejecting = false;
+      if (!server.listening) await listen(port);
     },
     async close() {
       for (const socket of sockets) socket.destroy();
