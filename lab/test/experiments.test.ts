@@ -99,6 +99,7 @@ test('lab:experiment (held-out) draws fresh seeds, writes the reports and ends w
     assert.match(summary, /\| 50 \(frozen\) \| \d+\.\d\d \[/);
     assert.match(summary, /\| 25 \| \d+\.\d\d \[/);
     assert.match(summary, '`ewmaLatency.decayDecisions`');
+    assert.match(summary, /\| capacity-aware \| 1\.0 \| \d+\.\d\d \| 0\.00 \|/, 'cost per run: one simulation, no probes');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
