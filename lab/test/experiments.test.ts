@@ -134,6 +134,7 @@ test('lab:experiment (held-out) draws fresh seeds, writes the reports and ends w
         assert.unreachable(`a goal this test cannot check: ${row}`);
       }
     }
+    assert.match(summary, /\| capacity-aware \| 1\.0 \| \d+\.\d\d \| 0\.00 \|/, 'cost per run: one simulation, no probes');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 // Each policy on crafted observations, and on the simulator's fixed scenarios: weight moves
-// toward the faster subset, and a fast subset that fails often loses weight.
+// toward the faster subset, and an error costs what a retry costs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { observationFromTotals, type SubsetObservation } from '../src/core/observations.ts';
@@ -8,6 +8,7 @@ import { controlStep } from '../src/controller/control-step.ts';
 import { guardrailsFor } from '../src/experiments/strategies.ts';
 import type { GuardState } from '../src/guardrails.ts';
 import { POLICIES, findPolicy } from '../src/policies/index.ts';
+import { requestCostMs } from '../src/policies/scoring.ts';
 import { findScenario } from '../src/scenarios/index.ts';
 import { simulate } from '../src/simulator/engine.ts';
 
@@ -61,6 +62,16 @@ test('capacity-aware weighs pods: equal latency, half the pods -> about a third 
   assert.equal(steer('capacity-aware', tails, 8), { v1: 50, v2: 50 });
 });
 
+test('the cost of a request under Istio retries: an attempt each, the mean back-offs, the penalty when all three fail; flat costs every error at the penalty', () => {
+  const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
+  assert.ok(close(requestCostMs(10, 0, 1000, 'retry-aware'), 10));
+  // Three attempts, back-offs of 12.5 and 37.5 ms on average, then lost.
+  assert.ok(close(requestCostMs(10, 1, 1000, 'retry-aware'), 30 + 12.5 + 37.5 + 1000));
+  const e = 0.2;
+  assert.ok(close(requestCostMs(10, e, 1000, 'retry-aware'), 10 * (1 + e + e * e) + 12.5 * e + 37.5 * e * e + 1000 * e ** 3));
+  assert.ok(close(requestCostMs(10, e, 1000, 'flat'), 0.8 * 10 + 0.2 * 1000));
+});
+
 test('static keeps the weights in effect; equal-split splits evenly', () => {
   assert.equal(steer('static', [observation('v1', 50), observation('v2', 5)], 5, { v1: 70, v2: 30 }), { v1: 70, v2: 30 });
   assert.equal(steer('equal-split', [observation('v1', 50), observation('v2', 5)], 5, { v1: 70, v2: 30 }), { v1: 50, v2: 50 });
@@ -74,11 +85,13 @@ for (const policy of ADAPTIVE) {
     assert.ok((mirrored.v1 as number) >= 70, `v1 should get most traffic, got ${JSON.stringify(mirrored)}`);
   });
 
-  test(`${policy.name}: a fast subset that fails often loses weight`, () => {
-    // v2 answers in 2 ms, but 15% of its answers are 503s (below the guard rails' 20% threshold,
-    // so this is the policy's own judgement, not the guard rails').
-    const result = steer(policy.name, [observation('v1', 20), observation('v2', 2, 0.15)], 6);
-    assert.ok((result.v2 as number) < 50, `v2 should lose weight, got ${JSON.stringify(result)}`);
+  test(`${policy.name}: an error costs a retry inside the subset: failing 15% loses weight against an equal subset, not against a 10x slower one`, () => {
+    // 15% 503s is below the guard rails' 20% threshold, so this is the policy's own judgement.
+    // Istio retries them (2 retries), so a request is lost only when all three attempts fail.
+    const equal = steer(policy.name, [observation('v1', 20), observation('v2', 20, 0.15)], 6);
+    assert.ok((equal.v2 as number) < 50, `v2 should lose weight, got ${JSON.stringify(equal)}`);
+    const fast = steer(policy.name, [observation('v1', 20), observation('v2', 2, 0.15)], 6);
+    assert.ok((fast.v2 as number) > 50, `v2 should keep more than half, got ${JSON.stringify(fast)}`);
   });
 
   test(`${policy.name}: on the steady-heterogeneous scenario, the faster v2 gets more than half the traffic`, () => {

@@ -18,7 +18,7 @@ import { runPool } from './pool.ts';
 import { scenarioReport, type ReportFile } from './report.ts';
 import type { Task, TaskResult } from './run-task.ts';
 import { STRATEGIES } from './strategies.ts';
-import { summaryReport, type StepRow } from './summary.ts';
+import { costRows, summaryReport, type StepRow } from './summary.ts';
 
 class UsageError extends Error {}
 
@@ -168,7 +168,8 @@ async function main(): Promise<void> {
     files.push(...scenarioReport(findScenario(name), aggregates, runs.filter((r) => r.task.keepTimeline), settings, e).map((f) => ({ ...f, path: `${options.set}/${f.path}` })));
   }
   const elapsedSeconds = (performance.now() - started) / 1000;
-  files.push(summaryReport({ set: options.set, evaluation: e, candidate, perRequest, freeze, steps, elapsedSeconds }));
+  const costs = costRows(mainResults, strategies);
+  files.push(summaryReport({ set: options.set, evaluation: e, candidate, perRequest, freeze, steps, elapsedSeconds, costs }));
   writeFiles(options.out, files);
   writeFileSync(join(options.out, options.set, 'seeds.json'), `${JSON.stringify({ set: options.set, seeds: options.seeds, freeze }, null, 2)}\n`);
 
@@ -177,6 +178,8 @@ async function main(): Promise<void> {
     console.log(`\nstep limit (${candidate}): max step -> p99/static geomean, p99/least-request geomean, churn points/h`);
     for (const row of steps) console.log(`  ${String(row.maxStepPercent).padStart(3)}  ${formatInterval(row.vsStatic)}  ${formatInterval(row.vsLeastRequest)}  ${row.churnPerHour.toFixed(0)}`);
   }
+  console.log('\ncost per run: simulations, wall s on one worker, probes per request');
+  for (const c of costs) console.log(`  ${c.strategy.padEnd(20)} ${c.simulationsPerRun.toFixed(1).padStart(5)}  ${c.wallSecondsPerRun.toFixed(2).padStart(6)}  ${c.probesPerRequest.toFixed(2)}`);
   const simulated = results.reduce((n, r) => n + r.simulatedRequests, 0);
   console.log(`\nreports in ${join(options.out, options.set)}; ${(simulated / 1e6).toFixed(1)}M simulated requests in ${elapsedSeconds.toFixed(1)} s`);
   console.log(`candidate ${candidate} beats static with confidence on: ${beatsWithConfidence(e, candidate, 'static').map((s) => s.name).join(', ') || 'none'}`);

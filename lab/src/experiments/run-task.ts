@@ -35,6 +35,10 @@ export interface TaskResult {
   readonly weightsPerSecond: Readonly<Record<string, readonly number[]>> | undefined;
   readonly slices: readonly SliceStats[] | undefined;
   readonly simulatedRequests: number;
+  /** Full simulations the strategy ran (more than one for a search). */
+  readonly simulations: number;
+  /** Probes sent per simulated request (probing balancers; 0 otherwise). */
+  readonly probesPerRequest: number;
   readonly wallMs: number;
   /** Weight points moved per simulated hour (sum over subsets of |change| / 2): how much the controller churns. */
   readonly weightChurnPerHour: number;
@@ -47,7 +51,13 @@ export function runTask(task: Task): TaskResult {
   const model = strategy.adjustModel ? strategy.adjustModel(built) : built;
   const subsets = model.subsets.map((s) => s.name);
   const started = performance.now();
-  const result = simulate(model, task.control ?? scenario.control, strategy.routing(scenario, subsets, task.seed, task.maxStepPercent === undefined ? {} : { maxStepPercent: task.maxStepPercent }), task.seed);
+  const control = task.control ?? scenario.control;
+  const { result, simulations } = strategy.run
+    ? strategy.run(scenario, model, control, task.seed)
+    : {
+        result: simulate(model, control, strategy.routing(scenario, subsets, task.seed, task.maxStepPercent === undefined ? {} : { maxStepPercent: task.maxStepPercent }), task.seed),
+        simulations: 1,
+      };
   const wallMs = performance.now() - started;
   const hasWeights = Object.values(result.weightsPerSecond).some((series) => series.length > 0);
   const reactions = hasWeights
@@ -71,6 +81,8 @@ export function runTask(task: Task): TaskResult {
     weightsPerSecond: task.keepTimeline ? result.weightsPerSecond : undefined,
     slices: task.keepTimeline ? result.slices : undefined,
     simulatedRequests: result.simulatedRequests,
+    simulations,
+    probesPerRequest: result.simulatedRequests > 0 ? result.probes / result.simulatedRequests : 0,
     wallMs,
     weightChurnPerHour: churnPerHour(result.weightsPerSecond),
   };

@@ -6,8 +6,10 @@ import { controlStep } from '../controller/control-step.ts';
 import { DEFAULT_GUARDRAILS, type GuardrailConfig, type GuardState } from '../guardrails.ts';
 import { POLICIES } from '../policies/index.ts';
 import { TUNED } from '../protocol/tuned.ts';
-import type { Routing, SimulationModel } from '../simulator/model.ts';
+import { simulate } from '../simulator/engine.ts';
+import type { ControlSettings, Routing, SimulationModel, SimulationResult } from '../simulator/model.ts';
 import type { Scenario } from '../scenarios/index.ts';
+import { hindsightSearch, intervalCount, scheduleFromWeights, type HindsightSettings } from './hindsight.ts';
 import { oracleWeights } from './oracle.ts';
 
 /** policy: a weights controller; per-request: a balancer the sidecars run; baseline: for comparison. */
@@ -21,6 +23,8 @@ export interface Strategy {
   routing(scenario: Scenario, subsets: readonly string[], seed: number, overrides?: GuardrailOverrides): Routing;
   /** Changes to the scenario's model this strategy needs (e.g. one global proxy). */
   adjustModel?(model: SimulationModel): SimulationModel;
+  /** A strategy that needs more than one simulation (a search) runs itself; `routing` is then unused. */
+  run?(scenario: Scenario, model: SimulationModel, control: ControlSettings, seed: number): { result: SimulationResult; simulations: number };
 }
 
 /** Guard-rail settings an experiment varies (the step-limit trade-off). */
@@ -80,6 +84,14 @@ const orcaWrr: Strategy = {
   routing: () => ({ kind: 'orca-wrr', ...TUNED.orcaWrr }),
 };
 
+const prequal: Strategy = {
+  name: 'prequal',
+  kind: 'per-request',
+  adaptive: true,
+  summary: `Prequal-style probing balancer per proxy across all pods (Wydrowski et al., NSDI 2024): ${TUNED.prequal.probesPerRequest} probes per request to random pods return requests in flight and a latency estimate after a ${TUNED.prequal.probeRttMs} ms round trip; a pool of ${TUNED.prequal.poolSize} replies, each dropped after ${TUNED.prequal.maxAgeMs} ms or ${TUNED.prequal.maxReuse} uses; hot-cold lexicographic choice (hot: RIF above the ${TUNED.prequal.hotQuantile} quantile of the last ${TUNED.prequal.rifHistory} replies; lowest latency among cold, lowest RIF when all are hot). Not an Envoy built-in`,
+  routing: () => ({ kind: 'prequal', ...TUNED.prequal }),
+};
+
 const leastRequestGlobal: Strategy = {
   name: 'least-request-1proxy',
   kind: 'baseline',
@@ -118,14 +130,40 @@ const oracle: Strategy = {
   },
 };
 
+/** The hindsight search's grid and refinement budget (a reference, not tuned on results). */
+export const HINDSIGHT: HindsightSettings = { grid: [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], refinements: 3 };
+
+// Knows the whole run: the best weight schedule it finds (one weight per control interval,
+// applied at once) among constant ones, the candidate controller's own schedule replayed, and
+// compositions of those (hindsight.ts). A reachable schedule, so not a proven optimum.
+const hindsight: Strategy = {
+  name: 'hindsight-weights',
+  kind: 'baseline',
+  adaptive: true,
+  summary: `knowing the whole run, the best schedule of weights per control interval found by a search (constant weights ${HINDSIGHT.grid[0]}-${HINDSIGHT.grid[HINDSIGHT.grid.length - 1]} by ${HINDSIGHT.grid[1]}, the candidate's schedule replayed, per-interval compositions solved exactly on a surrogate that treats intervals as independent, ${HINDSIGHT.refinements} refinements), each scored by a full simulation with the weights reaching every proxy at once: what a weights controller that knew the future could reach; a best-found schedule, not a proven optimum`,
+  routing: () => {
+    throw new Error('hindsight-weights runs its own search (Strategy.run)');
+  },
+  run: (scenario, model, control, seed) => {
+    const subsets = model.subsets.map((s) => s.name);
+    const candidate = findStrategy(TUNED.candidatePolicy);
+    const warm = simulate(model, control, candidate.routing(scenario, subsets, seed), seed);
+    const schedule = scheduleFromWeights(warm.weightsPerSecond[subsets[0] as string] ?? [], control.intervalSeconds, intervalCount(model, control));
+    const outcome = hindsightSearch(model, control, seed, subsets, HINDSIGHT, [{ name: TUNED.candidatePolicy, schedule }]);
+    return { result: outcome.result, simulations: outcome.simulations + 1 };
+  },
+};
+
 export const STRATEGIES: readonly Strategy[] = [
   // equal-split is static at the manifest's 50/50: not run twice.
   ...POLICIES.filter((p) => p.name !== 'equal-split').map(policyStrategy),
   orcaWrr,
+  prequal,
   roundRobin,
   leastRequest,
   leastRequestGlobal,
   oracle,
+  hindsight,
   clairvoyant,
 ];
 

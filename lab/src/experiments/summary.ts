@@ -4,6 +4,7 @@
 import { formatInterval } from '../protocol/paired.ts';
 import { TUNED, TUNING_RECORD, TUNING_SEEDS } from '../protocol/tuned.ts';
 import type { ReportFile } from './report.ts';
+import type { TaskResult } from './run-task.ts';
 import { geomeanOver, goals, headlineLine, meanErrorRate, p99Of, ratioOn, type Evaluation } from './evaluation.ts';
 import { findStrategy } from './strategies.ts';
 
@@ -17,6 +18,22 @@ export interface StepRow {
   readonly rollbacks: number;
 }
 
+/** What a strategy cost per run: full simulations, wall time, probes (searches and probing balancers). */
+export interface CostRow {
+  readonly strategy: string;
+  readonly simulationsPerRun: number;
+  readonly wallSecondsPerRun: number;
+  readonly probesPerRequest: number;
+}
+
+export function costRows(results: readonly TaskResult[], strategies: readonly string[]): CostRow[] {
+  return strategies.map((strategy) => {
+    const runs = results.filter((r) => r.task.strategy === strategy && r.task.maxStepPercent === undefined);
+    const mean = (f: (r: TaskResult) => number): number => runs.reduce((s, r) => s + f(r), 0) / Math.max(1, runs.length);
+    return { strategy, simulationsPerRun: mean((r) => r.simulations), wallSecondsPerRun: mean((r) => r.wallMs / 1000), probesPerRequest: mean((r) => r.probesPerRequest) };
+  });
+}
+
 export interface SummaryInput {
   readonly set: string;
   readonly evaluation: Evaluation;
@@ -25,6 +42,7 @@ export interface SummaryInput {
   readonly freeze: string;
   readonly steps: readonly StepRow[];
   readonly elapsedSeconds: number;
+  readonly costs: readonly CostRow[];
 }
 
 export function stepTable(rows: readonly StepRow[], candidate: string): string[] {
@@ -85,6 +103,12 @@ export function summaryReport(input: SummaryInput): ReportFile {
     ...goals(e, input.candidate, input.perRequest).map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? 'met' : '**not met**'} |`),
     '',
     ...stepTable(input.steps, input.candidate),
+    '## Cost per run (simulations, wall time on one worker, probes per simulated request)',
+    '',
+    '| strategy | simulations | wall s | probes / request |',
+    '|---|---|---|---|',
+    ...input.costs.map((c) => `| ${c.strategy} | ${c.simulationsPerRun.toFixed(1)} | ${c.wallSecondsPerRun.toFixed(2)} | ${c.probesPerRequest.toFixed(2)} |`),
+    '',
     '## What was tuned on what',
     '',
     `Tuning seeds: ${TUNING_SEEDS.join(', ')}.`,

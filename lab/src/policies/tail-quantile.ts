@@ -5,7 +5,7 @@ import { histogramQuantile } from '../core/observations.ts';
 import { TUNED } from '../protocol/tuned.ts';
 import { geometricStep, podsOf } from './capacity-aware.ts';
 import type { PolicyDefinition } from './policy.ts';
-import { currentShares, ERROR_PENALTY_MS, observationsBySubset, toWeights } from './scoring.ts';
+import { currentShares, observationsBySubset, requestCostMs, toWeights } from './scoring.ts';
 
 const { quantile: QUANTILE, smoothing: SMOOTHING } = TUNED.quantile;
 
@@ -19,7 +19,7 @@ export const tailQuantilePolicy: PolicyDefinition = {
       const targets = observationsBySubset(observations, subsets).map((o) => {
         const q = histogramQuantile(QUANTILE, o.buckets);
         const tail = Number.isFinite(q) && q > 0 ? q : Math.max(o.meanLatencyMs, 0.001);
-        return podsOf(o.pods) / ((1 - o.errorRate) * tail + o.errorRate * Math.max(ERROR_PENALTY_MS, tail));
+        return podsOf(o.pods) / requestCostMs(tail, o.errorRate);
       });
       return toWeights(subsets, geometricStep(currentShares(current, subsets), targets, SMOOTHING));
     },

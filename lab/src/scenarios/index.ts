@@ -3,6 +3,7 @@ import { bimodalCache } from './bimodal-cache.ts';
 import { bursty } from './bursty.ts';
 import { degradation } from './degradation.ts';
 import { fastFailing } from './fast-failing.ts';
+import { flakyVersion } from './flaky-version.ts';
 import { heavyTail } from './heavy-tail.ts';
 import { identical } from './identical.ts';
 import { replicaLoss } from './replica-loss.ts';
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   degradation,
   surge,
   scaleUp,
+  flakyVersion,
   // held-out
   bursty,
   fastFailing,

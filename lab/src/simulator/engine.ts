@@ -11,7 +11,8 @@ import { Random } from '../core/random.ts';
 import { weightOf, type Weights } from '../core/weights.ts';
 import { EventHeap } from './heap.ts';
 import { LatencyHistogram, latencyBin } from './latency-histogram.ts';
-import type { ControlSettings, Routing, ServiceTimeShape, SimulationModel, SimulationResult, SliceStats, TrueSubsetState } from './model.ts';
+import { ProbePool } from './probe-pool.ts';
+import type { ControlSettings, PrequalSettings, Routing, ServiceTimeShape, SimulationModel, SimulationResult, SliceStats, TrueSubsetState } from './model.ts';
 import { SimulatedTelemetry } from './telemetry.ts';
 
 export const SLICE_SECONDS = 10;
@@ -192,6 +193,32 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
   const podReportingSince = new Float64Array(podTotal).fill(Infinity);
   const wrrCurrent = new Float64Array(orca ? proxies * podTotal : 0);
   const rrNext = new Int32Array(proxies * clusterCount);
+  // Prequal-style probing: a probe pool and a probe budget per proxy; each pod's latency
+  // estimate (what a probe reply reports) follows its completions.
+  const prequal = routing.kind === 'prequal' ? routing : undefined;
+  const probePools = prequal ? Array.from({ length: proxies }, () => new ProbePool(prequal)) : [];
+  const probeCredit = new Float64Array(proxies);
+  const podLatencyEstimate = new Float64Array(prequal ? podTotal : 0);
+  const usableFor = Array.from({ length: proxies }, (_, proxy) => (pod: number): boolean => podInEndpoints[pod] === 1 && !isEjected(proxy, pod));
+  let probes = 0;
+  const prequalPick = (proxy: number, list: Int32Array, n: number, avoid: number, nowMs: number): number => {
+    const settings = prequal as PrequalSettings;
+    const pool = probePools[proxy] as ProbePool;
+    probeCredit[proxy]! += settings.probesPerRequest;
+    while ((probeCredit[proxy] as number) >= 1) {
+      probeCredit[proxy]! -= 1;
+      const pod = list[routeRandom.int(n)] as number;
+      probes++;
+      // A stopped pod refuses the probe: no reply.
+      if (podRunning[pod]) pool.add(pod, (podBusy[pod] as number) + (queueLength[pod] as number), podLatencyEstimate[pod] as number, nowMs);
+    }
+    const chosen = pool.select(nowMs, avoid, usableFor[proxy] as (pod: number) => boolean);
+    if (chosen >= 0) return chosen;
+    // No usable reply: a pod drawn at random, as Prequal falls back to.
+    let pod = list[routeRandom.int(n)] as number;
+    for (let k = 0; k < retryPolicy.hostSelectionAttempts && (pod === avoid || !usableFor[proxy]!(pod)); k++) pod = list[routeRandom.int(n)] as number;
+    return pod;
+  };
   const updateOrcaWeights = (second: number): void => {
     if (!orca) return;
     let sum = 0;
@@ -419,6 +446,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
       return best;
     }
     if (n === 1) return list[0] as number;
+    if (prequal) return prequalPick(proxy, list, n, avoid, nowMs);
     const anyEjected = (clusterEjected[proxy * clusterCount + cluster] as number) > 0;
     const tries = avoid >= 0 ? retryPolicy.hostSelectionAttempts : 1;
     let chosen = -1;
@@ -623,6 +651,10 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
       active[proxy * podTotal + pod]! -= 1;
       const slowError = (meta & SLOW_ERROR) !== 0;
       telemetry.record(subset, now - start, slowError);
+      if (prequal) {
+        const estimate = podLatencyEstimate[pod] as number;
+        podLatencyEstimate[pod] = estimate > 0 ? estimate + prequal.latencyEwma * (now - start - estimate) : now - start;
+      }
       if (orca) {
         if (slowError) podFailed[pod]! += 1;
         else podServed[pod]! += 1;
@@ -698,6 +730,7 @@ export function simulate(model: SimulationModel, control: ControlSettings, routi
     simulatedRequests,
     retries,
     ejections,
+    probes,
   };
 }
 

@@ -4,6 +4,7 @@ import type { OutlierDetection, RetryPolicy } from '../core/mesh.ts';
 import type { SubsetObservation } from '../core/observations.ts';
 import type { Weights } from '../core/weights.ts';
 import type { LatencyHistogram } from './latency-histogram.ts';
+import type { ProbePoolSettings } from './probe-pool.ts';
 
 export interface SubsetModel {
   readonly name: string;
@@ -140,7 +141,19 @@ export type Routing =
    * Per-request weighted round robin across every pod with weights each proxy computes from
    * its endpoints' load reports (Envoy's client_side_weighted_round_robin fed by ORCA).
    */
-  | { readonly kind: 'orca-wrr'; readonly errorUtilisationPenalty: number; readonly blackoutSeconds: number; readonly weightUpdateSeconds: number };
+  | { readonly kind: 'orca-wrr'; readonly errorUtilisationPenalty: number; readonly blackoutSeconds: number; readonly weightUpdateSeconds: number }
+  /**
+   * Prequal-style probing across every pod, per proxy: probes to random pods return their
+   * requests in flight and latency estimate into a pool; hot-cold lexicographic selection.
+   */
+  | (PrequalSettings & { readonly kind: 'prequal' });
+
+export interface PrequalSettings extends ProbePoolSettings {
+  /** Probes sent per request (fractions accumulate), each to a pod drawn uniformly. */
+  readonly probesPerRequest: number;
+  /** Weight of the newest completion in a pod's latency estimate (an exponential moving average). */
+  readonly latencyEwma: number;
+}
 
 export interface SliceStats {
   readonly startSeconds: number;
@@ -169,4 +182,6 @@ export interface SimulationResult {
   readonly retries: number;
   /** Outlier ejections over all proxies, warm-up included. */
   readonly ejections: number;
+  /** Probes sent by a probing balancer, warm-up included (0 otherwise). */
+  readonly probes: number;
 }
