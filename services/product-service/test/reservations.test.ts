@@ -150,7 +150,11 @@ it('each reservation and release publishes product.updated with the new stock; G
   assert.is((await callJson(c.replicas[1]!.url, 'GET', `/${product}`)).body.stock, 5);
   await release(c.replicas[0]!.url, orderId);
   const updates = await c.events.waitFor((event) => event.type === 'product.updated' && (event.product as { id: string }).id === product, 2);
-  assert.equal(updates.map((event) => (event.product as { stock: number }).stock), [5, 9]);
+  // Each replica's outbox relay publishes what it claims, so the two events may arrive in either
+  // order; their time (occurredAt, the consumers' version) orders them: the release is the later.
+  const byTime = [...updates].sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+  assert.equal(byTime.map((event) => (event.product as { stock: number }).stock), [5, 9]);
+  assert.ok(Date.parse(String(byTime[1]?.occurredAt)) > Date.parse(String(byTime[0]?.occurredAt)), 'the later change has the later time');
 });
 
 it('a product withdrawn from sale cannot be reserved (409 on its line); stock an order held before comes back on release', async (c) => {
