@@ -76,6 +76,7 @@ profile("the gateway's metrics carry Istio's names, labels and buckets as the de
   assert.match(text, `istio_request_duration_milliseconds_sum{${labels}} 7`);
   const les = [...text.matchAll(/istio_request_duration_milliseconds_bucket\{le="([^"]+)"/g)].map((m) => m[1]);
   assert.equal(les, [...ISTIO_DURATION_BUCKETS_MS.map(String), '+Inf']);
+  assert.equal(await metrics.countedByVersion(), { v2: 1 });
 });
 
 profile('main-routing-vs is the manifest\'s, in the namespace of the run', () => {

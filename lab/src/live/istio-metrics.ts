@@ -46,6 +46,16 @@ export class IstioMetrics {
     registers: [this.registry],
   });
 
+  /** Requests recorded so far, by destination_version. */
+  async countedByVersion(): Promise<Record<string, number>> {
+    const counted: Record<string, number> = {};
+    for (const value of (await this.requests.get()).values) {
+      const version = String(value.labels.destination_version);
+      counted[version] = (counted[version] ?? 0) + value.value;
+    }
+    return counted;
+  }
+
   record(request: IstioRequest): void {
     const labels: Record<(typeof LABELS)[number], string> = {
       reporter: 'destination',

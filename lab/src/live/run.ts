@@ -113,9 +113,14 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     faults.stop();
     await stopController?.();
     stopController = undefined;
-    // One more scrape, so Prometheus holds the last requests.
-    await new Promise((resolve) => setTimeout(resolve, (control.scrapeIntervalSeconds + 2) * 1000));
-    const prometheusCounted = await prometheusTotals(options.prometheusUrl, namespace);
+    // Until Prometheus has scraped the last requests (two scrape intervals and a little more at most).
+    const exported = await gateway.metrics.countedByVersion();
+    const deadline = performance.now() + (2 * control.scrapeIntervalSeconds + 5) * 1000;
+    let prometheusCounted = await prometheusTotals(options.prometheusUrl, namespace);
+    while (subsets.some((s) => prometheusCounted[s] !== exported[s]) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      prometheusCounted = await prometheusTotals(options.prometheusUrl, namespace);
+    }
     const gatewayCounted: Record<string, number> = {};
     for (const o of outcomes) {
       const subset = o.workload ? SUBSET_OF_WORKLOAD.exec(o.workload)?.[1] : undefined;
