@@ -12,6 +12,7 @@ import { createGatewayProxy } from '../../../dev/proxy.ts';
 import type { Route } from '../../../dev/routes.ts';
 import type { OwnedRouteRef } from '../actuator/owned-route.ts';
 import type { Weights } from '../core/weights.ts';
+import { undoOnInterrupt } from './cleanup.ts';
 import { IstioMetrics } from './istio-metrics.ts';
 import { RouteWeightsWatcher } from './route-weights.ts';
 
@@ -52,6 +53,7 @@ export class LiveGateway {
   private readonly watcher: RouteWeightsWatcher;
   private readonly proxy: Server;
   private readonly metricsServer: Server;
+  private forget: (() => void) | undefined;
 
   constructor(private readonly options: LiveGatewayOptions) {
     const { route, ref } = options;
@@ -97,6 +99,7 @@ export class LiveGateway {
     const metricsPort = await listen(this.metricsServer);
     this.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const { targetsDir, ref, scrapeInterval } = this.options;
+    this.forget = undoOnInterrupt(() => this.stop());
     mkdirSync(targetsDir, { recursive: true });
     this.targetFile = join(targetsDir, `lab-live-${ref.namespace}.json`);
     const labels: Record<string, string> = { lab_live: ref.namespace, ...(scrapeInterval ? { __scrape_interval__: scrapeInterval } : {}) };
@@ -106,6 +109,7 @@ export class LiveGateway {
   }
 
   async stop(): Promise<void> {
+    this.forget?.();
     this.watcher.stop();
     if (this.targetFile) rmSync(this.targetFile, { force: true });
     this.proxy.closeAllConnections();

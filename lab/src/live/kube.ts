@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { undoOnInterrupt } from './cleanup.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 export const VIRTUAL_SERVICE_MANIFEST = join(ROOT, 'k8s/istio/virtual-service.yaml');
@@ -21,6 +22,7 @@ export function mainRoutingVirtualService(namespace: string): Record<string, unk
 export class RunNamespace {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
+  private forget: (() => void) | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -31,6 +33,7 @@ export class RunNamespace {
   }
 
   async create(): Promise<void> {
+    this.forget = undoOnInterrupt(() => this.delete());
     await this.core.createNamespace({ body: { metadata: { name: this.name, labels: { 'shopmesh.dev/test': 'lab-live' } } } });
     await this.custom.createNamespacedCustomObject({ ...VS, namespace: this.name, body: mainRoutingVirtualService(this.name) });
   }
@@ -44,6 +47,7 @@ export class RunNamespace {
   }
 
   async delete(): Promise<void> {
+    this.forget?.();
     await this.core.deleteNamespace({ name: this.name }).catch(() => undefined);
   }
 }

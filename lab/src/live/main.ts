@@ -10,6 +10,7 @@ import { loadTestEnv, testEnvFilePath } from '@shopmesh/testkit';
 import { MESH_TELEMETRY } from '../core/mesh.ts';
 import { TUNED } from '../protocol/tuned.ts';
 import { findScenario } from '../scenarios/index.ts';
+import { undoAll } from './cleanup.ts';
 import { liveExperiment, LIVE_ENVIRONMENT_KEYS, type LiveEnvironment } from './experiment.ts';
 import { DEFAULT_LIVE_PROFILE } from './profile.ts';
 import { headline, liveReport } from './report.ts';
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
     durationSeconds: positiveNumber('seconds', values.seconds, DEFAULT_LIVE_PROFILE.durationSeconds),
     rateScale: positiveNumber('rate-scale', values['rate-scale'], DEFAULT_LIVE_PROFILE.rateScale),
   };
+  process.once('SIGINT', () => {
+    console.error('interrupted: stopping the processes, removing the target, the namespace and the database');
+    void undoAll().then(() => process.exit(130));
+  });
   const experiment = await liveExperiment({
     scenario,
     profile,

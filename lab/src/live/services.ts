@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FaultSetting } from '@shopmesh/service-kit/fault';
 import { applyMigrations } from '@shopmesh/service-kit/db';
 import { createTestDatabase, freeTcpPort, type TestDatabase } from '@shopmesh/service-kit/testing';
+import { undoOnInterrupt } from './cleanup.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'services/product-service/src/main.ts');
@@ -30,6 +31,7 @@ export interface RunningVersion {
 export class ProductServiceVersions {
   readonly versions = new Map<string, RunningVersion>();
   private database: TestDatabase | undefined;
+  private forget: (() => void) | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), 'lab-live-'));
 
   constructor(
@@ -40,6 +42,7 @@ export class ProductServiceVersions {
 
   /** Starts one process per version and waits until each is ready. */
   async start(versions: readonly string[], initial: Readonly<Record<string, FaultSetting>>): Promise<void> {
+    this.forget = undoOnInterrupt(() => this.stop());
     this.database = await createTestDatabase(this.servers.POSTGRES_URL, 'lab_live');
     await applyMigrations({ url: this.database.url, migrationsFolder: MIGRATIONS });
     const redis = new URL(this.servers.REDIS_URL);
@@ -95,6 +98,7 @@ export class ProductServiceVersions {
   }
 
   async stop(): Promise<void> {
+    this.forget?.();
     await Promise.all([...this.versions.values()].map((v) => stopProcess(v.process)));
     this.versions.clear();
     await this.database?.drop().catch(() => undefined);
