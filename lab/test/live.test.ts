@@ -153,6 +153,8 @@ if (complete(environment)) {
     assert.match(report, /\| static \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     assert.match(report, new RegExp(`\\| ${TUNED.candidatePolicy} \\(controller\\) \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\|`));
     assert.match(report, /\| p99 \| [\d.]+ \| [\d.]+ \| [\d.]+ \[[\d.]+,[\d.]+\] \| [\d.]+ \|/);
+    assert.ok(experiment.bare.requests > 100 && experiment.bare.p50 > 0 && experiment.bare.p99 >= experiment.bare.p50, JSON.stringify(experiment.bare));
+    assert.match(report, /Floor: product-service v1 with no fault, called straight at the live rate, answered in p50 [\d.]+ ms, p99 [\d.]+ ms/);
     assert.match(headline(experiment), new RegExp(`^live degradation: ${TUNED.candidatePolicy}/static p99 live=[\\d.]+ simulated=[\\d.]+ gap=[\\d.]+$`));
   });
 }

@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Scenario } from '../scenarios/index.ts';
 import type { ControlSettings } from '../simulator/model.ts';
+import { arrivalTimes } from './arrivals.ts';
+import { isFailure, playLoad } from './load.ts';
 import { liveScenario, type LiveProfile } from './profile.ts';
+import type { SimulationModel } from '../simulator/model.ts';
 import type { LiveExperiment } from './report.ts';
 import { runLive } from './run.ts';
 import { ProductServiceVersions, type LiveServers } from './services.ts';
@@ -41,6 +44,22 @@ export interface LiveExperimentOptions {
 /** A Redis db of the run's own: tests use 0, 12 and 14, the inner loop 13, the services bench 15. */
 const redisDbOfRun = (): number => 1 + (randomBytes(1)[0] as number) % 11;
 
+function meanRate(model: SimulationModel): number {
+  const a = model.arrivals;
+  if (a.kind === 'poisson') return a.ratePerSecond;
+  if (a.kind === 'schedule') return a.segments.reduce((sum, s) => sum + s.ratePerSecond, 0) / a.segments.length;
+  return (a.calmRatePerSecond * a.meanCalmSeconds + a.burstRatePerSecond * a.meanBurstSeconds) / (a.meanCalmSeconds + a.meanBurstSeconds);
+}
+
+/** The service with no fault, straight: what every live latency has on top of its fault. */
+async function bareLatency(url: string, ratePerSecond: number, seconds: number, seed: number): Promise<{ p50: number; p99: number; requests: number }> {
+  const times = arrivalTimes({ kind: 'poisson', ratePerSecond }, seconds, seed);
+  const outcomes = await playLoad({ url: `${url}/?limit=20`, times, startMs: performance.now() });
+  const latencies = outcomes.filter((o) => !isFailure(o)).map((o) => o.latencyMs).sort((a, b) => a - b);
+  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), requests: outcomes.length };
+}
+
 export async function liveExperiment(options: LiveExperimentOptions): Promise<LiveExperiment> {
   const { scenario, profile, control, seed, candidate, environment } = options;
   const say = options.log ?? (() => undefined);
@@ -51,10 +70,13 @@ export async function liveExperiment(options: LiveExperimentOptions): Promise<Li
   const services = new ProductServiceVersions(environment, redisDbOfRun());
   const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const results = [];
+  let bare = { p50: NaN, p99: NaN, requests: 0 };
   try {
     const subsets = live.model.subsets.map((s) => s.name);
     await services.start(subsets, {});
     say(`product-service ${subsets.map((s) => `${s} ${services.url(s)}`).join(', ')} (logs in ${services.dir})`);
+    bare = await bareLatency(services.url(subsets[0] as string), meanRate(live.model), 5, seed);
+    say(`floor: product-service ${subsets[0]} with no fault, p50 ${bare.p50.toFixed(1)} ms, p99 ${bare.p99.toFixed(1)} ms`);
     for (const strategy of ['static', candidate]) {
       say(`${strategy}: playing ${scenario.name} live for ${profile.durationSeconds} s`);
       // Each run gets the model afresh (its conditions are read once per second, in order).
@@ -78,5 +100,5 @@ export async function liveExperiment(options: LiveExperimentOptions): Promise<Li
   }
   const simulatedSeeds = [seed, ...Array.from({ length: options.extraSimulatedSeeds }, (_, i) => seed + 1 + i)];
   const simulated = ['static', candidate].map((strategy) => simulateLive(scenario, profile, control, strategy, simulatedSeeds));
-  return { scenario: scenario.name, profile, timeScale: live.timeScale, control, seed, simulatedSeeds, candidate, startedAt, live: results, simulated };
+  return { scenario: scenario.name, profile, timeScale: live.timeScale, control, seed, simulatedSeeds, candidate, startedAt, live: results, simulated, bare };
 }

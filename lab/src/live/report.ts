@@ -17,6 +17,8 @@ export interface LiveExperiment {
   readonly startedAt: string;
   readonly live: readonly LiveRunResult[];
   readonly simulated: readonly SimulatedFigures[];
+  /** product-service v1 answering with no fault, straight (no gateway), at the live profile's mean rate: the floor of live latencies. */
+  readonly bare: { readonly p50: number; readonly p99: number; readonly requests: number };
 }
 
 export interface LiveGap {
@@ -81,6 +83,11 @@ export function liveReport(e: LiveExperiment): string {
   for (const g of liveGaps(e)) {
     lines.push(`| ${g.quantile} | ${g.liveRatio.toFixed(2)} | ${g.simulatedRatio.toFixed(2)} | ${formatInterval(simulatedRatio(candidate, baseline, g.quantile))} | ${g.gap.toFixed(2)} |`);
   }
+  lines.push(
+    '',
+    `Floor: product-service v1 with no fault, called straight at the live rate, answered in p50 ${ms(e.bare.p50)} ms, p99 ${ms(e.bare.p99)} ms (${e.bare.requests} requests); ` +
+      `the machine's load average was ${e.live.map((r) => `${r.loadAverage[0].toFixed(1)} -> ${r.loadAverage[1].toFixed(1)} (${r.strategy})`).join(', ')} on its cores.`,
+  );
   lines.push('', 'What the live loop saw:', '');
   for (const run of e.live) {
     const subsets = Object.keys(run.shares);

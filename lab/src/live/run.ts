@@ -3,6 +3,7 @@
 // Prometheus, the real controller (unless the strategy is static) patching the route, the
 // product-service processes' faults following the model second by second, and the open-loop
 // load. Scored as the simulator scores: after the warm-up, a failed request at 10 s.
+import { loadavg } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadTopology } from '../../../dev/routes.ts';
 import type { OwnedRouteRef } from '../actuator/owned-route.ts';
@@ -58,6 +59,8 @@ export interface LiveRunResult {
   /** Requests per subset the gateway counted, and what Prometheus holds of its istio_requests_total at the end. */
   readonly gatewayCounted: Readonly<Record<string, number>>;
   readonly prometheusCounted: Readonly<Record<string, number>>;
+  /** The machine's 1-minute load average at the start and the end of the run (other work inflates live latencies). */
+  readonly loadAverage: readonly [number, number];
 }
 
 const SUBSET_OF_WORKLOAD = /-(v\d+)$/;
@@ -85,6 +88,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   try {
     await gateway.start();
     say(`${strategy}: gateway ${gateway.url}, metrics ${gateway.metricsUrl} (target ${gateway.targetFile}), namespace ${namespace}`);
+    const loadBefore = loadavg()[0] as number;
     const times = arrivalTimes(live.model.arrivals, live.model.durationSeconds, options.seed);
     const startMs = performance.now();
     const faults = playFaults(live.model, startMs, (subset, setting) => services.fault(subset, setting));
@@ -110,6 +114,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       };
     }
     const outcomes = await playLoad({ url: `${gateway.url}/products/?limit=20`, times, startMs });
+    const loadAfter = loadavg()[0] as number;
     faults.stop();
     await stopController?.();
     stopController = undefined;
@@ -135,6 +140,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       eventReasons: await kube.eventReasons(),
       gatewayCounted,
       prometheusCounted,
+      loadAverage: [loadBefore, loadAfter],
     };
   } finally {
     await stopController?.();
