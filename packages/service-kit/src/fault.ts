@@ -155,16 +155,19 @@ export function installFault(app: FastifyInstance, file: string, log: FastifyBas
   const fail = (kind: string) => ({ error: { code: 'fault_injected', message: `${kind} injected by FAULT_FILE` } });
   app.addHook('onRequest', async (request, reply) => {
     if (EXEMPT.has(request.url.split('?')[0] ?? '')) return;
-    const now = setting;
-    if (now.errorPercent > 0 && random() * 100 < now.errorPercent) return reply.code(503).send(fail('fast error'));
+    // Errors are decided on arrival, the service time when the request takes its slot (with the
+    // setting then in force), as the lab's simulator does.
+    const onArrival = setting;
+    if (onArrival.errorPercent > 0 && random() * 100 < onArrival.errorPercent) return reply.code(503).send(fail('fast error'));
+    const slowError = onArrival.slowErrorPercent > 0 && random() * 100 < onArrival.slowErrorPercent;
     const release = await gate.acquire();
     if (!release) return reply.code(503).send(fail('queue overflow'));
     try {
-      await sleep(drawServiceTime(now.delayMs, now.serviceTime, random));
+      await sleep(drawServiceTime(setting.delayMs, setting.serviceTime, random));
     } finally {
       release();
     }
-    if (now.slowErrorPercent > 0 && random() * 100 < now.slowErrorPercent) return reply.code(503).send(fail('slow error'));
+    if (slowError) return reply.code(503).send(fail('slow error'));
     return undefined;
   });
   return { current: () => setting };
