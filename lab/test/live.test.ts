@@ -140,7 +140,7 @@ if (complete(environment)) {
         assert.is(run.prometheusCounted[subset], run.gatewayCounted[subset], `${run.strategy} ${subset}: Prometheus ${run.prometheusCounted[subset]}, gateway ${run.gatewayCounted[subset]}`);
       }
       assert.ok(run.latencyMs.p99 >= run.latencyMs.p50 && run.latencyMs.p50 > 0);
-      assert.ok(!existsSync(`${environment.PROMETHEUS_TARGETS_DIR}/lab-live-${run.namespace}.json`), 'the target file is removed');
+      assert.ok(!existsSync(`${environment.PROMETHEUS_TARGETS_DIR}/${run.namespace}-gateway.json`), 'the target file is removed');
     }
     assert.not.ok(readdirSync(environment.PROMETHEUS_TARGETS_DIR).some((f) => experiment.live.some((r) => f.includes(r.namespace))));
 

@@ -53,8 +53,9 @@ function meanRate(model: SimulationModel): number {
 
 /** The service with no fault, straight: what every live latency has on top of its fault. */
 async function bareLatency(url: string, ratePerSecond: number, seconds: number, seed: number): Promise<{ p50: number; p99: number; requests: number }> {
-  const times = arrivalTimes({ kind: 'poisson', ratePerSecond }, seconds, seed);
-  const outcomes = await playLoad({ url: `${url}/?limit=20`, times, startMs: performance.now() });
+  // The first second warms the process up (connections, JIT) and is not counted.
+  const times = arrivalTimes({ kind: 'poisson', ratePerSecond }, seconds + 1, seed);
+  const outcomes = (await playLoad({ url: `${url}/?limit=20`, times, startMs: performance.now() })).filter((o) => o.atSeconds >= 1);
   const latencies = outcomes.filter((o) => !isFailure(o)).map((o) => o.latencyMs).sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return { p50: at(0.5), p99: at(0.99), requests: outcomes.length };

@@ -101,7 +101,7 @@ export class LiveGateway {
     const { targetsDir, ref, scrapeInterval } = this.options;
     this.forget = undoOnInterrupt(() => this.stop());
     mkdirSync(targetsDir, { recursive: true });
-    this.targetFile = join(targetsDir, `lab-live-${ref.namespace}.json`);
+    this.targetFile = join(targetsDir, `${ref.namespace}-gateway.json`);
     const labels: Record<string, string> = { lab_live: ref.namespace, ...(scrapeInterval ? { __scrape_interval__: scrapeInterval } : {}) };
     // Written whole and renamed: Prometheus never reads half a file.
     writeFileSync(`${this.targetFile}.tmp`, JSON.stringify([{ targets: [`127.0.0.1:${metricsPort}`], labels }]));
