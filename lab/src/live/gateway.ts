@@ -25,8 +25,8 @@ export interface LiveGatewayOptions {
   readonly upstreams: Readonly<Record<string, string>>;
   /** Prometheus's file_sd directory. */
   readonly targetsDir: string;
-  /** `__scrape_interval__` of the target (Istio's addon: 15s); the server's own when left out. */
-  readonly scrapeInterval?: string;
+  /** Seconds between scrapes of the target (Istio's addon: 15, with a 10 s timeout); the server's own when left out. */
+  readonly scrapeIntervalSeconds?: number;
   readonly weightsPollMs?: number;
 }
 
@@ -98,11 +98,15 @@ export class LiveGateway {
     this.url = `http://127.0.0.1:${await listen(this.proxy)}`;
     const metricsPort = await listen(this.metricsServer);
     this.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    const { targetsDir, ref, scrapeInterval } = this.options;
+    const { targetsDir, ref, scrapeIntervalSeconds } = this.options;
     this.forget = undoOnInterrupt(() => this.stop());
     mkdirSync(targetsDir, { recursive: true });
     this.targetFile = join(targetsDir, `${ref.namespace}-gateway.json`);
-    const labels: Record<string, string> = { lab_live: ref.namespace, ...(scrapeInterval ? { __scrape_interval__: scrapeInterval } : {}) };
+    // Istio's addon scrapes with a 10 s timeout (the test server's own is its 1 s interval).
+    const timing = scrapeIntervalSeconds
+      ? { __scrape_interval__: `${scrapeIntervalSeconds}s`, __scrape_timeout__: `${Math.min(10, scrapeIntervalSeconds)}s` }
+      : {};
+    const labels: Record<string, string> = { lab_live: ref.namespace, ...timing };
     // Written whole and renamed: Prometheus never reads half a file.
     writeFileSync(`${this.targetFile}.tmp`, JSON.stringify([{ targets: [`127.0.0.1:${metricsPort}`], labels }]));
     renameSync(`${this.targetFile}.tmp`, this.targetFile);

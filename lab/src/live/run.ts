@@ -81,7 +81,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     kubeConfig,
     upstreams: Object.fromEntries(subsets.map((s) => [s, services.url(s)])),
     targetsDir: options.targetsDir,
-    ...(control.scrapeIntervalSeconds !== 1 ? { scrapeInterval: `${control.scrapeIntervalSeconds}s` } : {}),
+    ...(control.scrapeIntervalSeconds !== 1 ? { scrapeIntervalSeconds: control.scrapeIntervalSeconds } : {}),
   });
   const decisions: Record<string, number> = {};
   let stopController: (() => Promise<void>) | undefined;
