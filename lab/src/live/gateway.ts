@@ -103,7 +103,7 @@ export class LiveGateway {
     mkdirSync(targetsDir, { recursive: true });
     this.targetFile = join(targetsDir, `${ref.namespace}-gateway.json`);
     // Istio's addon scrapes with a 10 s timeout (the test server's own is its 1 s interval).
-    const timing = scrapeIntervalSeconds
+    const timing: Record<string, string> = scrapeIntervalSeconds
       ? { __scrape_interval__: `${scrapeIntervalSeconds}s`, __scrape_timeout__: `${Math.min(10, scrapeIntervalSeconds)}s` }
       : {};
     const labels: Record<string, string> = { lab_live: ref.namespace, ...timing };
