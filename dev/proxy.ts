@@ -12,8 +12,18 @@ import { isDenied, matchRoute, rewritePath, type Route, type RouteDestination } 
 /** Where the process (or container) of a workload answers, e.g. `http://127.0.0.1:3002`. */
 export type UpstreamResolver = (workload: string, destination: RouteDestination) => string;
 
+/** What the gateway did with one proxied request, once its answer is sent (or it failed). */
+export interface ProxiedRequest {
+  route: Route;
+  destination: RouteDestination;
+  workload: string;
+  statusCode: number;
+  durationMs: number;
+}
+
 export interface GatewayProxyOptions {
-  routes: readonly Route[];
+  /** The route table, or a function asked at every request (a table whose weights change while running). */
+  routes: readonly Route[] | (() => readonly Route[]);
   upstream: UpstreamResolver;
   /** Deadline for an upstream's answer when the route sets no `timeout` (then 504). */
   defaultTimeoutMs?: number;
@@ -21,10 +31,13 @@ export interface GatewayProxyOptions {
   random?: () => number;
   /** One line per request; silent when absent. */
   log?: (line: string) => void;
+  /** Called for every proxied request when its answer is complete (the lab's live loop counts them as Envoy does). */
+  onProxied?: (request: ProxiedRequest) => void;
 }
 
 interface Upstream {
   route: Route;
+  destination: RouteDestination;
   workload: string;
   target: string;
 }
@@ -38,7 +51,9 @@ class UpstreamTimeoutError extends Error {
 
 export function createGatewayProxy(options: GatewayProxyOptions): Server {
   const random = options.random ?? Math.random;
-  const roundRobin = new Map<RouteDestination, number>();
+  const routesNow = typeof options.routes === 'function' ? options.routes : () => options.routes as readonly Route[];
+  // Keyed by route and destination position: a table rebuilt with new weights keeps its rotation.
+  const roundRobin = new Map<string, number>();
   const proxy = createProxyServer({ xfwd: true, ws: true });
   const chosen = new WeakMap<IncomingMessage, Upstream>();
 
@@ -46,10 +61,11 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
     const total = route.destinations.reduce((sum, d) => sum + d.weight, 0);
     let ticket = random() * total;
     const destination = route.destinations.find((d) => (ticket -= d.weight) < 0) ?? route.destinations[route.destinations.length - 1]!;
-    const turn = roundRobin.get(destination) ?? 0;
-    roundRobin.set(destination, turn + 1);
+    const key = `${route.name}#${route.destinations.indexOf(destination)}`;
+    const turn = roundRobin.get(key) ?? 0;
+    roundRobin.set(key, turn + 1);
     const workload = destination.workloads[turn % destination.workloads.length]!;
-    return { route, workload, target: options.upstream(workload, destination) };
+    return { route, destination, workload, target: options.upstream(workload, destination) };
   };
 
   // Our own deadline, so that a slow upstream is told apart from a broken one (504 vs 502).
@@ -76,9 +92,10 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const originalUrl = req.url ?? '/';
-    const route = matchRoute(options.routes, originalUrl, req.method);
+    const routes = routesNow();
+    const route = matchRoute(routes, originalUrl, req.method);
     if (!route) {
-      const prefixes = [...new Set(options.routes.map((r) => r.prefix))].join(', ');
+      const prefixes = [...new Set(routes.map((r) => r.prefix))].join(', ');
       sendError(res, 404, 'no_route', `no route matches ${originalUrl.split('?')[0]}; the gateway routes ${prefixes}`);
       options.log?.(`${req.method} ${originalUrl} -> no route 404`);
       return;
@@ -100,11 +117,11 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
     const upstream = pick(route);
     chosen.set(req, upstream);
     req.url = rewritten;
-    res.on('finish', () =>
-      options.log?.(
-        `${req.method} ${originalUrl} -> ${upstream.workload} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`,
-      ),
-    );
+    res.on('finish', () => {
+      const durationMs = performance.now() - started;
+      options.onProxied?.({ route, destination: upstream.destination, workload: upstream.workload, statusCode: res.statusCode, durationMs });
+      options.log?.(`${req.method} ${originalUrl} -> ${upstream.workload} ${req.url} ${res.statusCode} ${Math.round(durationMs)}ms`);
+    });
     proxy.web(req, res, { target: upstream.target }, (error) => {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       const name = `${upstream.workload} (${upstream.target}${req.url})`;
@@ -124,7 +141,7 @@ export function createGatewayProxy(options: GatewayProxyOptions): Server {
 
   const server = createServer(handle);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const route = matchRoute(options.routes, req.url ?? '/');
+    const route = matchRoute(routesNow(), req.url ?? '/');
     if (!route || route.directResponse || isDenied(route, rewritePath(route, req.url ?? '/'))) return void socket.destroy();
     const upstream = pick(route);
     req.url = rewritePath(route, req.url ?? '/');

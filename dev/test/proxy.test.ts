@@ -175,4 +175,29 @@ test("an upstream slower than the route's timeout gives a 504 naming it; a fast 
   }
 });
 
+test('a route table given as a function is asked at every request: new weights apply at once; each proxied answer is reported', async () => {
+  const v1 = await upstream('v1');
+  const v2 = await upstream('v2');
+  let table = [route('products', '/products/', [{ name: 'v1', weight: 100 }, { name: 'v2', weight: 0 }])];
+  const seen: string[] = [];
+  const server = createGatewayProxy({
+    routes: () => table,
+    upstream: (workload) => `http://127.0.0.1:${workload === 'v1' ? v1.port : v2.port}`,
+    onProxied: (r) => seen.push(`${r.route.name} ${r.workload} ${r.statusCode} ${r.durationMs >= 0}`),
+  });
+  const port = await listen(server);
+  try {
+    for (let i = 0; i < 5; i++) await (await fetch(`http://127.0.0.1:${port}/products/x`)).text();
+    table = [route('products', '/products/', [{ name: 'v1', weight: 0 }, { name: 'v2', weight: 100 }])];
+    for (let i = 0; i < 5; i++) await (await fetch(`http://127.0.0.1:${port}/products/x`)).text();
+    assert.is(v1.seen.length, 5);
+    assert.is(v2.seen.length, 5);
+    assert.equal(seen, [...Array(5).fill('products v1 200 true'), ...Array(5).fill('products v2 200 true')]);
+  } finally {
+    server.close();
+    v1.server.close();
+    v2.server.close();
+  }
+});
+
 test.run();

@@ -25,6 +25,9 @@ export const baseConfigSchema = (defaultPort: number) =>
     // inner loop. The client address (`request.ip`) is the entry that many hops from the end;
     // anything a client writes before it is ignored. 0 trusts no header (the socket's peer).
     TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, maximum: 10, default: 1 }),
+    // Experiments only (fault.ts): a JSON file of slots, queue, delay and error shares, re-read
+    // when it changes. Unset in every manifest: no fault.
+    FAULT_FILE: Type.Optional(Type.String({ minLength: 1, description: 'a path to a fault setting (JSON)' })),
   });
 
 export type BaseConfig = Static<ReturnType<typeof baseConfigSchema>>;

@@ -18,6 +18,7 @@ import { installBodyLimitDrain } from './body-limit.ts';
 import { REQUEST_ID_HEADER, installAccessLog, installRequestIdEcho, installRequestTrace, loggingOptions } from './logging.ts';
 import type { DestinationStream } from 'pino';
 import { installMetrics } from './metrics.ts';
+import { installFault } from './fault.ts';
 import { installValidation } from './validation.ts';
 
 /** A Fastify instance whose route schemas (TypeBox) type `request.body`, `request.query`... */
@@ -113,6 +114,7 @@ export async function buildService<S extends TObject>(
   installBodyLimitDrain(app, bodyLimit);
   installAccessLog(app);
   const metrics = installMetrics(app, { service: definition.name, version: config.SERVICE_VERSION });
+  if (config.FAULT_FILE) installFault(app, config.FAULT_FILE, app.log);
   const readiness = installHealth(app);
   // While draining, answers close their connection: a kept-alive idle socket would otherwise
   // hold the server open until its keep-alive timeout.
