@@ -36,11 +36,11 @@ const KIND_RULES: StandInRule[] = [
   { args: /get clusters/, run: 'if [[ -s $STANDIN_DIR/clusters ]]; then cat "$STANDIN_DIR/clusters"; else echo "No kind clusters found." >&2; fi' },
   {
     args: /create cluster --name lirmm --config \S+ --wait 120s --kubeconfig \S+/,
-    run: 'echo "$3" >> "$STANDIN_DIR/clusters"; echo "Creating cluster \\"$3\\" ..."',
+    run: 'echo "$4" >> "$STANDIN_DIR/clusters"; echo "Creating cluster \\"$4\\" ..."',
     failVariant: 'create',
     failMessage: 'ERROR: failed to create cluster: could not find a log line that matches "Reached target .*Multi-User System.*"',
   },
-  { args: /delete cluster --name lirmm/, run: 'grep -vx "$3" "$STANDIN_DIR/clusters" > "$STANDIN_DIR/clusters.new" || true; mv "$STANDIN_DIR/clusters.new" "$STANDIN_DIR/clusters"' },
+  { args: /delete cluster --name lirmm/, run: 'grep -vx "$4" "$STANDIN_DIR/clusters" > "$STANDIN_DIR/clusters.new" || true; mv "$STANDIN_DIR/clusters.new" "$STANDIN_DIR/clusters"' },
   { args: /export kubeconfig --name lirmm --kubeconfig \S+/ },
 ];
 
