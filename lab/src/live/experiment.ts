@@ -3,6 +3,7 @@
 // live profile, and the report.
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
+import { leaseRedisDatabase } from '@shopmesh/service-kit/testing';
 import type { Scenario } from '../scenarios/index.ts';
 import type { ControlSettings } from '../simulator/model.ts';
 import { arrivalTimes } from './arrivals.ts';
@@ -41,8 +42,12 @@ export interface LiveExperimentOptions {
   readonly log?: (line: string) => void;
 }
 
-/** A Redis db of the run's own: tests use 0, 12 and 14, the inner loop 13, the services bench 15. */
-const redisDbOfRun = (): number => 1 + (randomBytes(1)[0] as number) % 11;
+/**
+ * A Redis db of the run's own, leased as the tests lease theirs (so a test that flushes its
+ * database never gets this one): 0 holds the leases, 13 is the inner loop's, 14 and 15 the e2e
+ * tests' and the services bench's.
+ */
+const LIVE_REDIS_DATABASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
 function meanRate(model: SimulationModel): number {
   const a = model.arrivals;
@@ -68,7 +73,8 @@ export async function liveExperiment(options: LiveExperimentOptions): Promise<Li
   const live = liveScenario(scenario, seed, profile);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(environment.SHOPMESH_KUBECONFIG);
-  const services = new ProductServiceVersions(environment, redisDbOfRun());
+  const lease = await leaseRedisDatabase(environment.REDIS_URL, LIVE_REDIS_DATABASES);
+  const services = new ProductServiceVersions(environment, lease.db);
   const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const results = [];
   let bare = { p50: NaN, p99: NaN, requests: 0 };
@@ -98,6 +104,7 @@ export async function liveExperiment(options: LiveExperimentOptions): Promise<Li
     }
   } finally {
     await services.stop();
+    await lease.release();
   }
   const simulatedSeeds = [seed, ...Array.from({ length: options.extraSimulatedSeeds }, (_, i) => seed + 1 + i)];
   const simulated = ['static', candidate].map((strategy) => simulateLive(scenario, profile, control, strategy, simulatedSeeds));
