@@ -3,7 +3,7 @@
 // and its behaviour in the simulator.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { composeSchedule, hindsightSearch, immediateActuation, scheduleFromWeights, scheduleRouting } from '../src/experiments/hindsight.ts';
+import { composeSchedule, hindsightSearch, immediateActuation, option, scheduleFromWeights, scheduleRouting } from '../src/experiments/hindsight.ts';
 import { findStrategy, HINDSIGHT } from '../src/experiments/strategies.ts';
 import { runTask } from '../src/experiments/run-task.ts';
 import { findScenario } from '../src/scenarios/index.ts';
@@ -103,23 +103,11 @@ test('the composition is exact on the surrogate: the best option per interval fo
   const fill = (n: number, ms: number): number[] => Array<number>(n).fill(ms);
   // Interval 0: weight 10 is good (all at 10 ms), weight 90 has a tail at 500 ms.
   // Interval 1: the other way round. The best composition takes 10 then 90.
-  const make = (weight: number, h: LatencyHistogram) => {
-    const bins = h.counts.length;
-    const above = new Float64Array(bins);
-    let running = 0;
-    let area = 0;
-    for (let b = bins - 1; b >= 0; b--) {
-      above[b] = running;
-      area += running;
-      running += h.counts[b] as number;
-    }
-    return { weight, histogram: h, above, area };
-  };
   const good = hist(fill(100, 10));
   const bad = hist([...fill(90, 10), ...fill(10, 500)]);
   const composed = composeSchedule([
-    [make(10, good), make(90, bad)],
-    [make(10, bad), make(90, good)],
+    [option(10, good), option(90, bad)],
+    [option(10, bad), option(90, good)],
   ]);
   assert.equal(composed.schedule, [10, 90]);
   assert.ok(composed.p99 < 20, `surrogate p99 ${composed.p99}`);

@@ -91,7 +91,8 @@ interface Option {
   readonly area: number;
 }
 
-function option(weight: number, histogram: LatencyHistogram): Option {
+/** One candidate weight of an interval, with its latencies summarised for `composeSchedule`. */
+export function option(weight: number, histogram: LatencyHistogram): Option {
   const bins = histogram.counts.length;
   const above = new Float64Array(bins);
   let running = 0;
